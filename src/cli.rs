@@ -1,0 +1,261 @@
+//! The command line (`product.md` section 2). Each command's work lives in its own module;
+//! this file only declares the arguments and dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::ConnArgs;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "convmark",
+    version,
+    about = "Inspect and edit Tencent Cloud Chat conversation marks and groups",
+    long_about = "Inspect and edit Tencent Cloud Chat conversation marks (the 64-bit standard mark and the custom mark) and conversation groups through the REST API. Without a command, starts the TUI against the configured app; `convmark demo` starts it against the embedded emulator."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The TUI against the configured app (the default command)
+    Tui(TuiArgs),
+    /// The embedded emulator in-process, with demo data, and the TUI against it
+    Demo(DemoArgs),
+    /// The emulator alone, headless, for tests and other clients
+    Serve(ServeArgs),
+    /// Print a user's conversations, marks and groups
+    Get(GetArgs),
+    /// Change marks without the TUI
+    Mark(MarkArgs),
+    /// Manage a user's conversation groups
+    Groups(GroupsArgs),
+    /// Generate a UserSig, or decode and verify one
+    Usersig(UsersigArgs),
+    /// Print shell completions
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct TuiArgs {
+    /// Open this user's conversations right away
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Nothing can be staged or committed
+    #[arg(long)]
+    pub read_only: bool,
+    /// Click cells and rows with the mouse
+    #[arg(long)]
+    pub mouse: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Open this demo user (default: the main demo user)
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Conversations of the main demo user
+    #[arg(long, default_value_t = 1000)]
+    pub conversations: usize,
+    /// Nothing can be staged or committed
+    #[arg(long)]
+    pub read_only: bool,
+    /// Click cells and rows with the mouse
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback only unless --allow-remote)
+    #[arg(long, default_value = "127.0.0.1:8421")]
+    pub addr: String,
+    /// Listen on a non-loopback address
+    #[arg(long)]
+    pub allow_remote: bool,
+    #[arg(long, default_value_t = 1_400_000_000)]
+    pub sdkappid: u64,
+    /// The app's secret key (default: a fixed demo key, printed at start)
+    #[arg(long)]
+    pub secret_key: Option<String>,
+    /// App admin identifiers (repeatable; default: administrator)
+    #[arg(long = "admin")]
+    pub admins: Vec<String>,
+    /// Demo data, or an empty app
+    #[arg(long, value_enum, default_value = "demo")]
+    pub seed: SeedArg,
+    /// Ultimate allows standard marks and groups; pro answers 51013 for them
+    #[arg(long, value_enum, default_value = "ultimate")]
+    pub edition: EditionArg,
+    /// Persist the state to this file and reload it at start
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost
+    #[arg(long, requires = "cert")]
+    pub tls: bool,
+    /// Where to write the self-signed certificate's PEM (with --tls)
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Calls per second per app before 60007
+    #[arg(long, default_value_t = 200)]
+    pub rate_limit: u32,
+    /// Share of calls that fail with an injected fault (0.0..=1.0)
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Seed of the fault sequence, for reproducible runs
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+    /// Added latency per call, in milliseconds
+    #[arg(long, alias = "latency", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Conversations of the main demo user (with --seed demo)
+    #[arg(long, default_value_t = 1000)]
+    pub conversations: usize,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedArg {
+    Demo,
+    None,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditionArg {
+    Ultimate,
+    Pro,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GetArgs {
+    /// The user whose conversations to print
+    #[arg(long)]
+    pub user: String,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["to", "group", "from"])))]
+pub struct MarkArgs {
+    /// The user whose conversations to mark
+    #[arg(long)]
+    pub user: String,
+    /// A one-to-one conversation with this user (c2c_ID or bare ID; repeatable)
+    #[arg(long)]
+    pub to: Vec<String>,
+    /// A group conversation (group ID or group_ID; repeatable)
+    #[arg(long)]
+    pub group: Vec<String>,
+    /// A file with one conversation per line (c2c_ID, group_ID or a bare user ID); - for stdin
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// Wire indices 0..=63 to set, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub set: Vec<String>,
+    /// Wire indices 0..=63 to clear, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub clear: Vec<String>,
+    /// New custom mark (at most 256 UTF-8 bytes; "" clears it)
+    #[arg(long)]
+    pub custom: Option<String>,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GroupsArgs {
+    /// The user whose groups to manage
+    #[arg(long)]
+    pub user: String,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub action: GroupsAction,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum GroupsAction {
+    /// List the groups and their conversations
+    List,
+    /// Create a group, optionally with conversations
+    Create {
+        name: String,
+        conversations: Vec<String>,
+    },
+    /// Rename a group
+    Rename { old: String, new: String },
+    /// Add conversations to a group
+    Add {
+        name: String,
+        #[arg(required = true)]
+        conversations: Vec<String>,
+    },
+    /// Remove conversations from a group
+    Remove {
+        name: String,
+        #[arg(required = true)]
+        conversations: Vec<String>,
+    },
+    /// Delete a group
+    Delete { name: String },
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct UsersigArgs {
+    #[command(subcommand)]
+    pub verify: Option<UsersigVerify>,
+    #[command(flatten)]
+    pub gen_args: UsersigGen,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct UsersigGen {
+    /// The app's SDKAppID [env: CONVMARK_SDKAPPID]
+    #[arg(long)]
+    pub sdkappid: Option<u64>,
+    /// The app's secret key [env: CONVMARK_SECRET_KEY]
+    #[arg(long)]
+    pub secret_key: Option<String>,
+    /// Identifier to sign for [env: CONVMARK_IDENTIFIER; default: administrator]
+    #[arg(long)]
+    pub identifier: Option<String>,
+    /// Validity in seconds (default 180 days)
+    #[arg(long, default_value_t = crate::api::usersig::DEFAULT_EXPIRE_SECONDS)]
+    pub expire: u64,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum UsersigVerify {
+    /// Decode a UserSig, print its document and whether it verifies (exit 0 only if it does)
+    Verify {
+        /// The UserSig (may be percent-encoded)
+        sig: String,
+        /// The app's SDKAppID [env: CONVMARK_SDKAPPID]
+        #[arg(long)]
+        sdkappid: Option<u64>,
+        /// The app's secret key [env: CONVMARK_SECRET_KEY]
+        #[arg(long)]
+        secret_key: Option<String>,
+        /// Identifier the UserSig must be for [env: CONVMARK_IDENTIFIER; default: administrator]
+        #[arg(long)]
+        identifier: Option<String>,
+    },
+}

@@ -1,0 +1,3 @@
+//! The non-interactive commands: get, mark, groups, usersig.
+
+pub mod usersig;

@@ -1,0 +1,12 @@
+//! convmark: inspect and edit Tencent Cloud Chat conversation marks and groups.
+//!
+//! The data flows one way: `domain` (pure rules) <- `api` (wire, client) <- `app` (state,
+//! update) <- `ui` (render); `emulator` is the local server, sharing only `api` wire types
+//! and `domain` rules with the client.
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod emulator;
