@@ -1,8 +1,8 @@
 //! convmark: inspect and edit Tencent Cloud Chat conversation marks and groups.
 //!
 //! The data flows one way: `domain` (pure rules) <- `api` (wire, client) <- `app` (state,
-//! update) <- `ui` (render); `emulator` is the local server, sharing only `api` wire types
-//! and `domain` rules with the client.
+//! update) <- `ui` (render), driven by `runtime`; `emulator` is the local server, sharing
+//! only `api` wire types and `domain` rules with the client.
 
 pub mod api;
 pub mod cli;
@@ -10,3 +10,4 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod emulator;
+pub mod tui;

@@ -1,11 +1,18 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use convmark::cli::{Cli, Command};
+use convmark::cli::{Cli, Command, TuiArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        None => convmark::tui::run(TuiArgs::default()),
+        Some(Command::Tui(args)) => convmark::tui::run(args),
+        Some(Command::Demo(args)) => convmark::tui::run_demo(args),
+        Some(Command::Serve(args)) => convmark::emulator::run_serve(args),
+        Some(Command::Get(args)) => convmark::commands::get::run(args),
+        Some(Command::Mark(args)) => convmark::commands::mark::run(args),
+        Some(Command::Groups(args)) => convmark::commands::groups::run(args),
         Some(Command::Usersig(args)) => convmark::commands::usersig::run(args),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(
@@ -16,8 +23,6 @@ fn main() -> ExitCode {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(other) => Err(format!("{other:?}: not built yet")),
-        None => Err("the TUI is not built yet; see `convmark --help`".to_owned()),
     };
     match result {
         Ok(code) => code,

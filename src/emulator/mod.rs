@@ -113,3 +113,8 @@ impl RunningEmulator {
 pub async fn spawn(_config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
     Err(EmulatorError::Start("the emulator is being written".into()))
 }
+
+/// `convmark serve`: runs until Ctrl-C or SIGTERM.
+pub fn run_serve(_args: crate::cli::ServeArgs) -> Result<std::process::ExitCode, String> {
+    Err("serve is being written".into())
+}
