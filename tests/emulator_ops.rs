@@ -107,9 +107,7 @@ async fn get_contact_group_pages_exactly_once_while_records_change() {
         }
         // between pages: change records already seen and not yet seen, and add new ones
         c.mark_contact(&set_bit("bob", 50)).await.unwrap();
-        c.mark_contact(&set_bit(&seen[0].id().to_owned(), 51))
-            .await
-            .unwrap();
+        c.mark_contact(&set_bit(seen[0].id(), 51)).await.unwrap();
         c.mark_contact(&set_bit(&format!("user{:06}", 990 - pages * 4), 52))
             .await
             .unwrap();
