@@ -1,11 +1,13 @@
 //! The embedded emulator: a faithful local implementation of the Chat REST endpoints.
 //!
-//! `store` holds the state and the rules (no HTTP), `groups` the conversation-group rules,
+//! `store` holds the state and the rules (no HTTP), `lists` the read endpoints and their
+//! paging, `groups` the conversation-group rules,
 //! `routes` the HTTP edge (auth, query, faults, rate limit), `seed` the demo data,
 //! `state_file` persistence, `tls` the self-signed certificate.
 
 mod faults;
 mod groups;
+mod lists;
 mod routes;
 pub mod seed;
 mod state_file;
@@ -334,13 +336,13 @@ pub fn banner(emulator: &RunningEmulator) -> String {
         Edition::Pro => "pro",
     };
     let mut out = format!(
-        "convmark emulator listening on {} (SDKAppID {}, edition {edition}, {seed})\n",
+        "# convmark emulator listening on {} (SDKAppID {}, edition {edition}, {seed})\n",
         emulator.base_url, c.sdkappid
     );
     if let Some(path) = &c.state_file {
-        out.push_str(&format!("state file: {}\n", path.display()));
+        out.push_str(&format!("# state file: {}\n", path.display()));
     }
-    out.push_str("Point convmark at it with:\n");
+    out.push_str("# Ctrl-C or SIGTERM stops it. Point convmark at it with:\n");
     out.push_str(&format!("export CONVMARK_BASE_URL={}\n", emulator.base_url));
     out.push_str(&format!("export CONVMARK_SDKAPPID={}\n", c.sdkappid));
     out.push_str(&format!("export CONVMARK_IDENTIFIER={admin}\n"));

@@ -123,7 +123,7 @@ pub fn from_json(bytes: &[u8]) -> Result<State, String> {
             file.version
         ));
     }
-    let mut state = State::default();
+    let mut state = State::new(&[]);
     state.accounts = file.accounts.into_iter().collect();
     state.disbanded = file.disbanded_groups.into_iter().collect();
     for u in file.users {
