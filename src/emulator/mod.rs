@@ -257,8 +257,8 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
                 let (shared, path) = (shared.clone(), path.clone());
                 match tokio::task::spawn_blocking(move || save(&shared, &path)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "state file"),
-                    Err(e) => tracing::error!(error = %e, "state writer"),
+                    Ok(Err(e)) => eprintln!("convmark: {e}"),
+                    Err(e) => eprintln!("convmark: the state writer failed: {e}"),
                 }
             }
         })
