@@ -161,8 +161,7 @@ impl RunningEmulator {
 
 /// Serializes under the lock, writes outside it. One writer at a time.
 fn save(shared: &Shared, path: &std::path::Path) -> Result<(), String> {
-    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_writer = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_writer = shared.writing.lock().unwrap_or_else(|e| e.into_inner());
     let bytes = state_file::to_json(&shared.lock())?;
     state_file::write_atomic(path, &bytes)
         .map_err(|e| format!("cannot write the state file {}: {e}", path.display()))
@@ -217,6 +216,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         faults: faults::Faults::new(config.fault_rate, config.fault_seed),
         limiter: faults::RateLimiter::new(config.rate_limit),
         dirty: tokio::sync::Notify::new(),
+        writing: std::sync::Mutex::new(()),
         config: config.clone(),
     });
     let app = routes::router(shared.clone()).into_make_service();
