@@ -353,26 +353,44 @@ pub fn banner(emulator: &RunningEmulator) -> String {
     out
 }
 
-/// Waits for Ctrl-C or SIGTERM.
-async fn stop_signal() {
+/// Ctrl-C and SIGTERM, listened for from the moment this is made (before the banner is
+/// printed, so a supervisor that signals right after reading it is heard).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<Self, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let fail = |e: std::io::Error| format!("cannot listen for signals: {e}");
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).map_err(fail)?,
+                int: signal(SignalKind::interrupt()).map_err(fail)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => {}
+                _ = self.int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -383,11 +401,12 @@ pub fn run_serve(args: crate::cli::ServeArgs) -> Result<std::process::ExitCode, 
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
+        let mut signals = StopSignals::listen()?;
         let emulator = spawn(config).await.map_err(|e| e.to_string())?;
         let mut stdout = std::io::stdout();
         let _ = stdout.write_all(banner(&emulator).as_bytes());
         let _ = stdout.flush();
-        stop_signal().await;
+        signals.wait().await;
         eprintln!("convmark: stopping the emulator");
         let state_file = emulator.config.state_file.clone();
         emulator.shutdown().await;
