@@ -181,8 +181,8 @@ pub struct GroupsArgs {
     /// The user whose groups to manage
     #[arg(long)]
     pub user: String,
-    /// JSON for scripts
-    #[arg(long)]
+    /// JSON for scripts (before or after the action)
+    #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub action: GroupsAction,
