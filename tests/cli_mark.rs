@@ -1,0 +1,261 @@
+//! `convmark mark`, the real binary against the real emulator (through a recording proxy).
+
+#![allow(clippy::unwrap_used)]
+
+mod cli_support;
+
+use cli_support::{World, bits, conversation};
+use convmark::api::codes;
+use convmark::emulator::{DEMO_USER, Edition, EmulatorConfig};
+
+const GROUP: &str = "group_@TGS#1CLITEST01";
+
+fn mark_calls(world: &World) -> Vec<serde_json::Value> {
+    world
+        .take_calls()
+        .into_iter()
+        .filter(|c| c.path.ends_with("mark_contact"))
+        .map(|c| c.body)
+        .collect()
+}
+
+#[test]
+fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
+    let world = World::demo();
+    let run = world.run(&[
+        "mark", "--user", DEMO_USER, "--to", "c2c_bob", "--set", "1,33", "--custom", "vip ✓",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.contains("ResultCode 0"), "{run}");
+    assert!(run.stdout.contains("\"vip ✓\""), "read back: {run}");
+    let sent = mark_calls(&world);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["MarkItem"],
+        serde_json::json!([{"OptType":3,"ContactItem":{"Type":1,"To_Account":"bob"},
+            "SetMark":[1,33],"CustomMark":"vip ✓"}])
+    );
+
+    let run = world.run(&[
+        "mark", "--user", DEMO_USER, "--group", GROUP, "--set", "0,40",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    let sent = mark_calls(&world);
+    assert_eq!(
+        sent[0]["MarkItem"],
+        serde_json::json!([{"OptType":1,"ContactItem":{"Type":2,"ToGroupId":"@TGS#1CLITEST01"},
+            "SetMark":[0,40]}])
+    );
+
+    let (_, get) = world.run_json(&["get", "--user", DEMO_USER]);
+    let bob = conversation(&get, "c2c_bob");
+    assert!(bits(&bob["standard_mark"]).contains(&1), "{bob}");
+    assert!(bits(&bob["standard_mark"]).contains(&33), "{bob}");
+    assert_eq!(bob["custom_mark"], "vip ✓");
+    // a marked group conversation outside the recent list still shows up
+    let group = conversation(&get, GROUP);
+    assert_eq!(bits(&group["standard_mark"]), vec![0, 40]);
+    assert_eq!(group["standard_mark"]["raw"].as_str().unwrap().len(), 41);
+
+    // clear one bit, set another: only those go out; the custom mark stays
+    let (run, json) = world.run_json(&[
+        "mark", "--user", DEMO_USER, "--to", "bob", "--clear", "1", "--set", "0",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    let sent = mark_calls(&world);
+    assert_eq!(
+        sent[0]["MarkItem"][0],
+        serde_json::json!({"OptType":1,"ContactItem":{"Type":1,"To_Account":"bob"},
+            "SetMark":[0],"ClearMark":[1]})
+    );
+    let item = &json["results"][0];
+    assert_eq!(item["user"], DEMO_USER);
+    assert_eq!(item["conversation"], "c2c_bob");
+    assert_eq!(item["result_code"], 0);
+    assert_eq!(item["ok"], true);
+    let after = bits(&item["standard_mark"]);
+    assert!(
+        after.contains(&0) && after.contains(&33) && !after.contains(&1),
+        "{item}"
+    );
+    assert_eq!(item["custom_mark"], "vip ✓");
+
+    // "" clears the custom mark, OptType 2
+    let run = world.run(&["mark", "--user", DEMO_USER, "--to", "bob", "--custom", ""]);
+    assert_eq!(run.code, 0, "{run}");
+    let sent = mark_calls(&world);
+    assert_eq!(sent[0]["MarkItem"][0]["OptType"], 2);
+    assert_eq!(sent[0]["MarkItem"][0]["CustomMark"], "");
+    let (_, get) = world.run_json(&["get", "--user", DEMO_USER]);
+    assert_eq!(conversation(&get, "c2c_bob")["custom_mark"], "");
+}
+
+#[test]
+fn from_file_with_250_lines_makes_3_calls_and_all_succeed() {
+    let world = World::demo();
+    let mut text = String::from("# conversations to flag\n\nbob\nc2c_carol\n");
+    for i in 0..248 {
+        text.push_str(&format!("group_@TGS#BULK{i:04}\n"));
+        if i % 50 == 0 {
+            text.push_str("\n# a comment\n");
+        }
+    }
+    let file = world.file("convs.txt", &text);
+    let (run, json) = world.run_json(&[
+        "mark",
+        "--user",
+        DEMO_USER,
+        "--from",
+        file.to_str().unwrap(),
+        "--set",
+        "35",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(json["calls"], 3);
+    assert_eq!(json["ok"], 250);
+    assert_eq!(json["failed"], 0);
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(results.len(), 250);
+    for r in results {
+        assert_eq!(r["result_code"], 0, "{r}");
+        assert!(bits(&r["standard_mark"]).contains(&35), "read back: {r}");
+    }
+
+    let calls = world.take_calls();
+    let mut sizes: Vec<usize> = calls
+        .iter()
+        .filter(|c| c.path.ends_with("mark_contact"))
+        .map(|c| c.body["MarkItem"].as_array().unwrap().len())
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![50, 100, 100]);
+    // read back in one search call (up to 300 per call)
+    let searches: Vec<usize> = calls
+        .iter()
+        .filter(|c| c.path.ends_with("search_contact_group"))
+        .map(|c| c.body["ContactItem"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(searches, vec![250]);
+}
+
+#[test]
+fn a_bad_bit_is_refused_with_exit_2_and_nothing_is_sent() {
+    let world = World::without_server();
+    let run = world.run(&["mark", "--user", "alice", "--to", "bob", "--set", "0,64"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("--set"), "{run}");
+    assert!(run.stderr.contains("64"), "{run}");
+    assert!(run.stderr.contains("0..=63"), "{run}");
+    let run = world.run(&["mark", "--user", "alice", "--to", "bob", "--clear", "one"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("\"one\""), "{run}");
+    assert!(world.take_calls().is_empty());
+}
+
+#[test]
+fn a_257_byte_custom_mark_is_refused_with_its_byte_count_and_nothing_is_sent() {
+    let world = World::without_server();
+    let text = "é".repeat(128) + "x"; // 257 bytes, 129 characters
+    let run = world.run(&["mark", "--user", "alice", "--to", "bob", "--custom", &text]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("257 bytes"), "{run}");
+    assert!(run.stderr.contains("256"), "{run}");
+    assert!(world.take_calls().is_empty());
+}
+
+#[test]
+fn nothing_to_change_and_bad_ids_are_refused_before_sending() {
+    let world = World::without_server();
+    let run = world.run(&["mark", "--user", "alice", "--to", "bob"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("--set"), "{run}");
+    let run = world.run(&["mark", "--user", "alice", "--to", "c2c_", "--set", "0"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("empty"), "{run}");
+    let file = world.file("bad.txt", "bob\n# fine\n\ngroup_\ncarol\n");
+    let run = world.run(&[
+        "mark",
+        "--user",
+        "alice",
+        "--from",
+        file.to_str().unwrap(),
+        "--set",
+        "0",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("bad.txt:4:"), "names the line: {run}");
+    assert!(world.take_calls().is_empty());
+}
+
+#[test]
+fn a_failing_item_exits_1_and_shows_the_code_and_meaning() {
+    let world = World::with_emulator(EmulatorConfig {
+        edition: Edition::Pro,
+        ..Default::default()
+    });
+    let meaning = codes::meaning(51013);
+
+    let run = world.run(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "0"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("51013"), "{run}");
+    assert!(run.stdout.contains(meaning), "{run}");
+    assert!(run.stderr.contains("1 of 1"), "{run}");
+
+    let (run, json) = world.run_json(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "0"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(json["failed"], 1);
+    let item = &json["results"][0];
+    assert_eq!(item["user"], DEMO_USER);
+    assert_eq!(item["conversation"], "c2c_bob");
+    assert_eq!(item["ok"], false);
+    assert_eq!(item["result_code"], 51013);
+    assert!(item["result_info"].is_string());
+    assert_eq!(item["meaning"], meaning);
+
+    // custom marks need no edition
+    let run = world.run(&["mark", "--user", DEMO_USER, "--to", "bob", "--custom", "ok"]);
+    assert_eq!(run.code, 0, "{run}");
+}
+
+#[test]
+fn a_partial_failure_applies_the_rest_and_exits_1() {
+    let world = World::demo();
+    let file = world.file("mixed.txt", "bob\nno-such-user-x\ncarol\n");
+    let (run, json) = world.run_json(&[
+        "mark",
+        "--user",
+        DEMO_USER,
+        "--from",
+        file.to_str().unwrap(),
+        "--set",
+        "34",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(json["ok"], 2);
+    assert_eq!(json["failed"], 1);
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(results[0]["result_code"], 0);
+    assert_eq!(results[1]["conversation"], "c2c_no-such-user-x");
+    assert_eq!(results[1]["result_code"], 50001);
+    assert_eq!(results[1]["meaning"], codes::meaning(50001));
+    assert_eq!(results[2]["result_code"], 0);
+    assert!(bits(&results[2]["standard_mark"]).contains(&34));
+}
+
+#[test]
+fn a_failed_call_exits_1_with_its_description() {
+    // the proxy answers 502 to everything: after the client's retries the call fails
+    let world = World::without_server();
+    let (run, json) = world.run_json(&["mark", "--user", "alice", "--to", "bob", "--set", "0"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(json["results"][0]["ok"], false);
+    assert!(json["results"][0]["result_code"].is_null());
+    assert!(
+        json["results"][0]["result_info"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 502"),
+        "{json}"
+    );
+    assert!(!json["read_back_error"].is_null());
+}
