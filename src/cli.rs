@@ -146,7 +146,7 @@ pub struct GetArgs {
 }
 
 #[derive(Args, Debug, Clone)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["to", "group", "from"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["to", "group", "from"])))]
 pub struct MarkArgs {
     /// The user whose conversations to mark
     #[arg(long)]
