@@ -161,11 +161,18 @@ fn get_prints_an_aligned_table_with_one_row_per_conversation() {
         .unwrap();
     let rows = &lines[header + 1..];
     assert_eq!(rows.len(), count);
-    // aligned: the STANDARD column starts at the same place on every row
-    let col = lines[header].find("STANDARD").unwrap();
+    // aligned: the STANDARD column starts at the same terminal column on every row, CJK
+    // group names and emoji (two columns wide) included
+    let width = |text: &str| ratatui::text::Span::raw(text).width();
+    let at = |line: &str, what: &str| width(&line[..line.find(what).unwrap()]);
+    let col = at(lines[header], "STANDARD");
     for row in rows {
-        assert!(row.get(col..col + 2) == Some("0x"), "misaligned row: {row}");
+        assert_eq!(at(row, " 0x") + 1, col, "misaligned row: {row}");
     }
+    assert!(
+        rows.iter().any(|r| r.contains("家人")),
+        "a CJK group name is shown"
+    );
     // the first row is the first conversation of the JSON, and shows its marks
     let first = &get["conversations"][0];
     assert!(rows[0].starts_with(first["conversation"].as_str().unwrap()));

@@ -26,7 +26,7 @@ fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
         "mark", "--user", DEMO_USER, "--to", "c2c_bob", "--set", "1,33", "--custom", "vip ✓",
     ]);
     assert_eq!(run.code, 0, "{run}");
-    assert!(run.stdout.contains("ResultCode 0"), "{run}");
+    assert!(run.stdout.contains("1 ok, 0 failed"), "{run}");
     assert!(run.stdout.contains("\"vip ✓\""), "read back: {run}");
     let sent = mark_calls(&world);
     assert_eq!(sent.len(), 1);
@@ -36,15 +36,20 @@ fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
             "SetMark":[1,33],"CustomMark":"vip ✓"}])
     );
 
+    // a group and a user in one call
     let run = world.run(&[
-        "mark", "--user", DEMO_USER, "--group", GROUP, "--set", "0,40",
+        "mark", "--user", DEMO_USER, "--group", GROUP, "--to", "carol", "--set", "0,40",
     ]);
     assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.contains("2 ok, 0 failed"), "{run}");
     let sent = mark_calls(&world);
+    assert_eq!(sent.len(), 1);
     assert_eq!(
         sent[0]["MarkItem"],
-        serde_json::json!([{"OptType":1,"ContactItem":{"Type":2,"ToGroupId":"@TGS#1CLITEST01"},
-            "SetMark":[0,40]}])
+        serde_json::json!([
+            {"OptType":1,"ContactItem":{"Type":1,"To_Account":"carol"},"SetMark":[0,40]},
+            {"OptType":1,"ContactItem":{"Type":2,"ToGroupId":"@TGS#1CLITEST01"},"SetMark":[0,40]}
+        ])
     );
 
     let (_, get) = world.run_json(&["get", "--user", DEMO_USER]);
@@ -199,6 +204,7 @@ fn a_failing_item_exits_1_and_shows_the_code_and_meaning() {
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stdout.contains("51013"), "{run}");
     assert!(run.stdout.contains(meaning), "{run}");
+    assert!(run.stdout.contains("c2c_bob: ResultCode 51013"), "{run}");
     assert!(run.stderr.contains("1 of 1"), "{run}");
 
     let (run, json) = world.run_json(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "0"]);

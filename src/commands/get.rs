@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::connect;
 use super::load::{UserView, load_user};
 use super::output::{
-    ErrorJson, MarkJson, Table, extension_bits, internal_marks, kind, print_json, quoted,
+    ErrorJson, MarkJson, Table, emit, extension_bits, internal_marks, kind, print_json, quoted,
 };
 use crate::cli::GetArgs;
 use crate::domain::MAX_MARKED_CONVERSATIONS;
@@ -114,10 +114,10 @@ pub fn to_text(view: &UserView) -> String {
         "PIN",
         "MARKS",
         "EXT BITS",
+        "GROUPS",
         "STANDARD",
         "RAW",
         "CUSTOM",
-        "GROUPS",
     ]);
     for c in &view.conversations {
         let groups = group_names(&c.group_ids, &names);
@@ -126,13 +126,6 @@ pub fn to_text(view: &UserView) -> String {
             if c.pinned { "pin" } else { "-" }.into(),
             internal_marks(&c.mark),
             extension_bits(&c.mark),
-            c.mark.value.hex(),
-            quoted(&c.mark.raw),
-            if c.custom_mark.is_empty() {
-                "-".into()
-            } else {
-                quoted(&c.custom_mark)
-            },
             if groups.is_empty() {
                 "-".into()
             } else {
@@ -141,6 +134,13 @@ pub fn to_text(view: &UserView) -> String {
                     .map(|g| quoted(g))
                     .collect::<Vec<_>>()
                     .join(",")
+            },
+            c.mark.value.hex(),
+            quoted(&c.mark.raw),
+            if c.custom_mark.is_empty() {
+                "-".into()
+            } else {
+                quoted(&c.custom_mark)
             },
         ]);
     }
@@ -157,7 +157,7 @@ pub fn run(args: GetArgs) -> Result<ExitCode, String> {
             if args.json {
                 print_json(&to_json(&view))?;
             } else {
-                print!("{}", to_text(&view));
+                emit(&to_text(&view))?;
             }
             Ok(ExitCode::SUCCESS)
         }

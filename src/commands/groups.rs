@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::connect;
 use super::load::contact_groups;
-use super::output::{ErrorJson, ItemOutcome, Table, kind, print_json, quoted};
+use super::output::{ErrorJson, ItemOutcome, Table, emit, failure_lines, kind, print_json, quoted};
 use crate::api::wire::{
     ContactOptType, ContactUpdateItem, CreateContactGroupRequest, DelContactGroupRequest,
     GroupContactItem, GroupItem, UpdateContactGroupRequest, UpdateGroup, UpdateGroupType,
@@ -174,13 +174,18 @@ impl Done {
                 table.row(vec![
                     peer.conversation_id(),
                     if o.is_ok() {
-                        "ResultCode 0: ok".into()
+                        "ok (ResultCode 0)".into()
                     } else {
-                        format!("FAILED {}", o.describe())
+                        format!("FAILED {}", o.short())
                     },
                 ]);
             }
             out.push_str(&table.render());
+            let failures = failure_lines(self.items.iter().map(|(p, o)| (p, o)));
+            if !failures.is_empty() {
+                out.push_str("\nfailed:\n");
+                out.push_str(&failures);
+            }
         }
         out
     }
@@ -453,7 +458,7 @@ pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
                 if args.json {
                     print_json(&listing)?;
                 } else {
-                    print!("{}", list_text(&listing));
+                    emit(&list_text(&listing))?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -490,7 +495,7 @@ pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
     if args.json {
         print_json(&done.json(&user))?;
     } else {
-        print!("{}", done.text(&user));
+        emit(&done.text(&user))?;
     }
     if let Some(err) = &done.error {
         eprintln!(

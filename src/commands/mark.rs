@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::connect;
 use super::load;
 use super::output::{
-    ErrorJson, ItemOutcome, MarkJson, Progress, Table, extension_bits, internal_marks, kind,
-    print_json, quoted,
+    ErrorJson, ItemOutcome, MarkJson, Progress, Table, emit, extension_bits, failure_lines,
+    internal_marks, kind, print_json, quoted,
 };
 use crate::api::wire::{ContactRecord, MarkContactRequest, MarkItem};
 use crate::api::{ApiError, Client};
@@ -340,9 +340,9 @@ impl Report<'_> {
             let mut row = vec![
                 peer.conversation_id(),
                 if outcome.is_ok() {
-                    "ResultCode 0: ok".into()
+                    "ok".into()
                 } else {
-                    format!("FAILED {}", outcome.describe())
+                    format!("FAILED {}", outcome.short())
                 },
             ];
             match self.record(peer) {
@@ -366,6 +366,12 @@ impl Report<'_> {
             "\n{} ok, {failed} failed\n",
             plan.peers.len() - failed
         ));
+        if failed > 0 {
+            let outcomes: Vec<(&Peer, ItemOutcome)> =
+                plan.peers.iter().map(|p| (p, self.outcome(p))).collect();
+            out.push_str("\nfailed:\n");
+            out.push_str(&failure_lines(outcomes.iter().map(|(p, o)| (*p, o))));
+        }
         out
     }
 }
@@ -390,7 +396,7 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     if args.json {
         print_json(&report.json())?;
     } else {
-        print!("{}", report.text());
+        emit(&report.text())?;
     }
     if let Err(err) = &read_back {
         eprintln!(

@@ -87,12 +87,29 @@ impl ItemOutcome {
     /// The code's meaning and what to do, for people.
     pub fn describe(&self) -> String {
         match self {
-            ItemOutcome::Answered { code, info } if info.is_empty() || *code == 0 => {
-                codes::describe(*code)
+            ItemOutcome::Answered { code, info } => {
+                let described = codes::describe(*code);
+                // the server's ResultInfo only when it adds something to the table's text
+                if info.is_empty() || *code == 0 || described.contains(info.as_str()) {
+                    described
+                } else {
+                    format!("{described} ({info})")
+                }
             }
-            ItemOutcome::Answered { code, info } => format!("{} ({info})", codes::describe(*code)),
             ItemOutcome::CallFailed(e) => format!("call failed: {}", e.describe()),
             ItemOutcome::Missing => "no ResultItem in the answer for this conversation".into(),
+        }
+    }
+
+    /// A short result for a table cell: `ResultCode N`, `call failed` or `no result`.
+    pub fn short(&self) -> String {
+        match self {
+            ItemOutcome::Answered { code, .. } => format!("ResultCode {code}"),
+            ItemOutcome::CallFailed(e) => match e.code() {
+                Some(code) => format!("call failed, {code}"),
+                None => "call failed".into(),
+            },
+            ItemOutcome::Missing => "no result".into(),
         }
     }
 
@@ -147,6 +164,24 @@ pub fn quoted(text: &str) -> String {
     format!("{text:?}")
 }
 
+/// Columns a text takes in a terminal (CJK and emoji take two).
+pub fn display_width(text: &str) -> usize {
+    ratatui::text::Span::raw(text).width()
+}
+
+/// The failed conversations, one line each with the code, its meaning and what to do.
+pub fn failure_lines<'a>(items: impl Iterator<Item = (&'a Peer, &'a ItemOutcome)>) -> String {
+    let mut out = String::new();
+    for (peer, outcome) in items.filter(|(_, o)| !o.is_ok()) {
+        out.push_str(&format!(
+            "{}: {}\n",
+            peer.conversation_id(),
+            outcome.describe()
+        ));
+    }
+    out
+}
+
 /// A text table with left-aligned columns separated by two spaces.
 pub struct Table {
     header: Vec<String>,
@@ -171,11 +206,11 @@ impl Table {
 
     pub fn render(&self) -> String {
         let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| display_width(h)).collect();
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate().take(columns) {
                 if let Some(w) = widths.get_mut(i) {
-                    *w = (*w).max(cell.chars().count());
+                    *w = (*w).max(display_width(cell));
                 }
             }
         }
@@ -185,7 +220,11 @@ impl Table {
             for (i, cell) in row.iter().enumerate().take(columns) {
                 line.push_str(cell);
                 if i + 1 < columns {
-                    let pad = widths.get(i).copied().unwrap_or(0) - cell.chars().count();
+                    let pad = widths
+                        .get(i)
+                        .copied()
+                        .unwrap_or(0)
+                        .saturating_sub(display_width(cell));
                     line.push_str(&" ".repeat(pad + 2));
                 }
             }
@@ -196,12 +235,24 @@ impl Table {
     }
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Writes text to stdout. A closed pipe (`convmark get | head`) is not an error: the
+/// reader has what it wanted.
+pub fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write to stdout: {e}")),
+    }
+}
+
+/// Writes a value as pretty JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), String> {
-    let text =
+    let mut text =
         serde_json::to_string_pretty(value).map_err(|e| format!("cannot write JSON: {e}"))?;
-    println!("{text}");
-    Ok(())
+    text.push('\n');
+    emit(&text)
 }
 
 /// A progress line on stderr, only when stderr is a terminal: `label: done/total`.
@@ -261,6 +312,10 @@ mod tests {
         let mut t = Table::new(&["A", "BB", "C"]);
         t.row(vec!["xxxx".into(), "y".into(), "z".into()]);
         assert_eq!(t.render(), "A     BB  C\nxxxx  y   z\n");
+        let mut t = Table::new(&["NAME", "X"]);
+        t.row(vec!["家人".into(), "1".into()]);
+        t.row(vec!["abcde".into(), "2".into()]);
+        assert_eq!(t.render(), "NAME   X\n家人   1\nabcde  2\n");
     }
 
     #[test]
