@@ -265,3 +265,100 @@ fn a_failed_call_exits_1_with_its_description() {
     );
     assert!(!json["read_back_error"].is_null());
 }
+
+fn bulk_file(world: &World, n: usize) -> std::path::PathBuf {
+    let text: String = (0..n).map(|i| format!("group_@TGS#PROG{i:04}\n")).collect();
+    world.file("bulk.txt", &text)
+}
+
+#[test]
+fn progress_shows_on_stderr_only_when_it_is_a_terminal() {
+    use portable_pty::{CommandBuilder, NativePtySystem, PtySize, PtySystem};
+    use std::io::Read;
+
+    let world = World::demo();
+    let file = bulk_file(&world, 250);
+    let args = [
+        "mark",
+        "--user",
+        DEMO_USER,
+        "--from",
+        file.to_str().unwrap(),
+        "--set",
+        "36",
+    ];
+
+    // not a terminal: no progress, clean stderr
+    let run = world.run(&args);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(!run.stderr.contains("marking"), "{run}");
+
+    // a terminal: a live count of conversations done, ending at 250/250
+    let pair = NativePtySystem::default()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_convmark"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CONVMARK_") {
+            cmd.env_remove(name);
+        }
+    }
+    for (name, value) in world.env() {
+        cmd.env(name, value);
+    }
+    cmd.args(args);
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let collector = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Linux answers EIO instead of EOF once the child has gone
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
+    let status = child.wait().unwrap();
+    drop(pair.master);
+    let screen = collector.join().unwrap();
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("\rmarking: 0/250"), "{screen:?}");
+    assert!(screen.contains("\rmarking: 250/250"), "{screen:?}");
+    assert!(screen.contains("250 ok, 0 failed"), "{screen:?}");
+}
+
+#[test]
+fn from_stdin_reads_conversations_from_a_pipe() {
+    use std::io::Write;
+    let world = World::demo();
+    let mut child = world
+        .command(&[
+            "mark", "--user", DEMO_USER, "--from", "-", "--custom", "piped", "--json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"# from a pipe\nbob\ngroup_@TGS#1PIPE\n")
+        .unwrap();
+    let run = cli_support::Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{run}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["ok"], 2);
+    assert_eq!(json["results"][1]["conversation"], "group_@TGS#1PIPE");
+    assert_eq!(json["results"][1]["custom_mark"], "piped");
+}

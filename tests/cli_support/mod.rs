@@ -113,6 +113,12 @@ impl World {
     /// no config file.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = bare_command(&self.dir.path().join("absent-config.toml"));
+        cmd.envs(self.env()).args(args);
+        cmd
+    }
+
+    /// The `CONVMARK_*` variables that point the binary at the proxy.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
         let (app, key, admin) = match &self.emulator {
             Some(e) => (
                 e.config.sdkappid,
@@ -125,13 +131,21 @@ impl World {
                 convmark::emulator::DEMO_ADMIN.to_owned(),
             ),
         };
-        cmd.env("CONVMARK_BASE_URL", &self.proxy_url)
-            .env("CONVMARK_SDKAPPID", app.to_string())
-            .env("CONVMARK_IDENTIFIER", admin)
-            .env("CONVMARK_SECRET_KEY", key)
-            .env("CONVMARK_DATA_DIR", self.dir.path())
-            .args(args);
-        cmd
+        vec![
+            ("CONVMARK_BASE_URL", self.proxy_url.clone()),
+            ("CONVMARK_SDKAPPID", app.to_string()),
+            ("CONVMARK_IDENTIFIER", admin),
+            ("CONVMARK_SECRET_KEY", key),
+            ("CONVMARK_DATA_DIR", self.dir.path().display().to_string()),
+            (
+                "CONVMARK_CONFIG",
+                self.dir
+                    .path()
+                    .join("absent-config.toml")
+                    .display()
+                    .to_string(),
+            ),
+        ]
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
