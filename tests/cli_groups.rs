@@ -146,3 +146,46 @@ fn list_shows_the_demo_groups_with_their_conversations() {
         "{run}"
     );
 }
+
+#[test]
+fn create_with_150_conversations_sends_100_then_adds_50() {
+    let world = World::demo();
+    let convs: Vec<String> = (0..150).map(|i| format!("group_@TGS#GRP{i:04}")).collect();
+    let mut args = vec!["groups", "--user", DEMO_USER, "create", "big"];
+    args.extend(convs.iter().map(String::as_str));
+    let (run, json) = world.run_json(&args);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(json["results"].as_array().unwrap().len(), 150);
+    assert!(
+        json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["result_code"] == 0)
+    );
+    let calls = world.take_calls();
+    let creates: Vec<usize> = calls
+        .iter()
+        .filter(|c| c.path.ends_with("create_contact_group"))
+        .map(|c| {
+            c.body["GroupContactItem"][0]["ContactItem"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(creates, vec![100]);
+    let adds: Vec<usize> = calls
+        .iter()
+        .filter(|c| c.path.ends_with("update_contact_group"))
+        .map(|c| {
+            c.body["UpdateGroup"]["ContactUpdateItem"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(adds, vec![50]);
+    let (_, list) = world.run_json(&["groups", "--user", DEMO_USER, "list"]);
+    assert_eq!(members(listed(&list, "big").unwrap()).len(), 150);
+}
