@@ -244,3 +244,65 @@ fn get_shows_a_conversation_by_its_sdk_id() {
     let bob = conversation(&get, "c2c_bob");
     assert_eq!(bob["type"], "c2c");
 }
+
+#[test]
+fn credentials_from_flags_work_without_any_variable() {
+    let world = World::demo();
+    let emu = world.emulator.as_ref().unwrap();
+    let out = bare_command(&world.dir.path().join("absent.toml"))
+        .args(["get", "--user", DEMO_USER, "--json"])
+        .args(["--base-url", &world.proxy_url])
+        .args(["--sdkappid", &emu.config.sdkappid.to_string()])
+        .args(["--identifier", &emu.config.admins[0]])
+        .args(["--secret-key", &emu.config.secret_key])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["user"], DEMO_USER);
+    assert!(!world.take_calls().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_file_profile_works_and_a_readable_secret_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::demo();
+    let emu = world.emulator.as_ref().unwrap();
+    let config = world.file(
+        "config.toml",
+        &format!(
+            "[profile.default]\nsdkappid = {}\nidentifier = {:?}\nsecret_key = {:?}\nbase_url = {:?}\n",
+            emu.config.sdkappid, emu.config.admins[0], emu.config.secret_key, world.proxy_url
+        ),
+    );
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = bare_command(&config)
+        .args(["groups", "--user", DEMO_USER, "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(!err.contains(&emu.config.secret_key), "{err}");
+
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = bare_command(&config)
+        .args(["groups", "--user", DEMO_USER, "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
