@@ -263,7 +263,49 @@ fn a_failed_call_exits_1_with_its_description() {
             .contains("HTTP 502"),
         "{json}"
     );
-    assert!(!json["read_back_error"].is_null());
+    // nothing was answered, so nothing is read back
+    assert!(json["read_back_error"].is_null());
+    let calls = world.take_calls();
+    assert!(
+        calls.iter().all(|c| c.path.ends_with("mark_contact")),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn a_top_level_failure_names_the_code_once_and_exits_1() {
+    let world = World::demo();
+    let run = world.run(&[
+        "mark",
+        "--user",
+        "never-imported",
+        "--to",
+        "bob",
+        "--to",
+        "carol",
+        "--set",
+        "0",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("2 conversation(s) not changed, the call failed: ResultCode 50001"),
+        "{run}"
+    );
+    assert!(run.stdout.contains(codes::meaning(50001)), "{run}");
+    let (run, json) = world.run_json(&[
+        "mark",
+        "--user",
+        "never-imported",
+        "--to",
+        "bob",
+        "--set",
+        "0",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(json["results"][0]["result_code"], 50001);
+    assert_eq!(json["results"][0]["meaning"], codes::meaning(50001));
+    assert!(json["results"][0]["standard_mark"].is_null());
 }
 
 fn bulk_file(world: &World, n: usize) -> std::path::PathBuf {

@@ -382,9 +382,21 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     let rt = connect::runtime()?;
     let (outcomes, calls, read_back) = rt.block_on(async {
         let (outcomes, calls) = send(&client, &plan).await;
-        let read_back = load::search(&client, &plan.user, &plan.peers)
-            .await
-            .map(|(records, _)| records);
+        // read back what the server answered for (failed items too: their value is news);
+        // a call that failed as a whole has already said all there is to say
+        let answered: Vec<Peer> = plan
+            .peers
+            .iter()
+            .filter(|p| !matches!(outcomes.get(*p), Some(ItemOutcome::CallFailed(_)) | None))
+            .cloned()
+            .collect();
+        let read_back = if answered.is_empty() {
+            Ok(HashMap::new())
+        } else {
+            load::search(&client, &plan.user, &answered)
+                .await
+                .map(|(records, _)| records)
+        };
         (outcomes, calls, read_back)
     });
     let report = Report {

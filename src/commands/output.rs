@@ -169,14 +169,30 @@ pub fn display_width(text: &str) -> usize {
     ratatui::text::Span::raw(text).width()
 }
 
-/// The failed conversations, one line each with the code, its meaning and what to do.
+/// The failed conversations, one line each with the code, its meaning and what to do; a
+/// call that failed as a whole is one line with the number of conversations it carried.
 pub fn failure_lines<'a>(items: impl Iterator<Item = (&'a Peer, &'a ItemOutcome)>) -> String {
     let mut out = String::new();
+    let mut failed_calls: Vec<(String, usize)> = Vec::new();
     for (peer, outcome) in items.filter(|(_, o)| !o.is_ok()) {
+        match outcome {
+            ItemOutcome::CallFailed(err) => {
+                let text = err.describe();
+                match failed_calls.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, n)) => *n += 1,
+                    None => failed_calls.push((text, 1)),
+                }
+            }
+            _ => out.push_str(&format!(
+                "{}: {}\n",
+                peer.conversation_id(),
+                outcome.describe()
+            )),
+        }
+    }
+    for (text, n) in failed_calls {
         out.push_str(&format!(
-            "{}: {}\n",
-            peer.conversation_id(),
-            outcome.describe()
+            "{n} conversation(s) not changed, the call failed: {text}\n"
         ));
     }
     out
