@@ -48,7 +48,7 @@ fn bulk_mark_of_1000_conversations_costs_about_one_round_trip_plus_pacing() {
     ]);
     let elapsed = start.elapsed();
     assert_eq!(run.code, 0, "{run}");
-    assert_eq!(json["ok"], 1000);
+    assert_eq!(json["succeeded"], 1000);
     assert_eq!(json["calls"], 10);
     let sequential = latency * (10 + 4);
     println!(

@@ -117,7 +117,8 @@ fn from_file_with_250_lines_makes_3_calls_and_all_succeed() {
     ]);
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(json["calls"], 3);
-    assert_eq!(json["ok"], 250);
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["succeeded"], 250);
     assert_eq!(json["failed"], 0);
     let results = json["results"].as_array().unwrap();
     assert_eq!(results.len(), 250);
@@ -237,7 +238,8 @@ fn a_partial_failure_applies_the_rest_and_exits_1() {
         "34",
     ]);
     assert_eq!(run.code, 1, "{run}");
-    assert_eq!(json["ok"], 2);
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["succeeded"], 2);
     assert_eq!(json["failed"], 1);
     let results = json["results"].as_array().unwrap();
     assert_eq!(results[0]["result_code"], 0);
@@ -400,7 +402,7 @@ fn from_stdin_reads_conversations_from_a_pipe() {
     let run = cli_support::Run::from(child.wait_with_output().unwrap());
     assert_eq!(run.code, 0, "{run}");
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json["ok"], 2);
+    assert_eq!(json["succeeded"], 2);
     assert_eq!(json["results"][1]["conversation"], "group_@TGS#1PIPE");
     assert_eq!(json["results"][1]["custom_mark"], "piped");
 }

@@ -220,7 +220,10 @@ pub struct MarkJsonOut {
     pub custom_mark: Option<String>,
     /// mark_contact calls made.
     pub calls: usize,
-    pub ok: usize,
+    /// True when every conversation succeeded and the read-back worked (exit 0).
+    pub ok: bool,
+    /// Conversations that succeeded / failed.
+    pub succeeded: usize,
     pub failed: usize,
     pub results: Vec<ItemJson>,
     /// Set when reading the new values back failed.
@@ -300,7 +303,8 @@ impl Report<'_> {
             clear: self.plan.clear.clone(),
             custom_mark: self.plan.custom.as_ref().map(|c| c.as_str().to_owned()),
             calls: self.calls,
-            ok: results.len() - failed,
+            ok: failed == 0 && self.read_back.is_ok(),
+            succeeded: results.len() - failed,
             failed,
             results,
             read_back_error: self.read_back.as_ref().err().map(ErrorJson::from),
