@@ -65,6 +65,9 @@ pub struct DemoArgs {
     /// Conversations of the main demo user
     #[arg(long, default_value_t = 1000)]
     pub conversations: usize,
+    /// Edition of the demo app: pro answers 51013 for standard marks and groups
+    #[arg(long, value_enum, default_value = "ultimate")]
+    pub edition: EditionArg,
     /// Nothing can be staged or committed
     #[arg(long)]
     pub read_only: bool,

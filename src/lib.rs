@@ -5,9 +5,11 @@
 //! only `api` wire types and `domain` rules with the client.
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod emulator;
+pub mod journal;
 pub mod tui;
