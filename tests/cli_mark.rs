@@ -248,6 +248,29 @@ fn a_partial_failure_applies_the_rest_and_exits_1() {
     assert_eq!(results[1]["meaning"], codes::meaning(50001));
     assert_eq!(results[2]["result_code"], 0);
     assert!(bits(&results[2]["standard_mark"]).contains(&34));
+
+    // every answered item is in the audit log, with its ResultCode, and no secret
+    let text = std::fs::read_to_string(world.dir.path().join("audit.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let emu = world.emulator.as_ref().unwrap();
+    for (line, (conv, code)) in lines.iter().zip([
+        ("c2c_bob", 0),
+        ("c2c_no-such-user-x", 50001),
+        ("c2c_carol", 0),
+    ]) {
+        assert_eq!(line["conversation"], conv);
+        assert_eq!(line["result_code"], code);
+        assert_eq!(line["user"], DEMO_USER);
+        assert_eq!(line["operator"], emu.config.admins[0].as_str());
+        assert_eq!(line["sdkappid"], emu.config.sdkappid);
+        assert_eq!(line["set"], serde_json::json!([34]));
+        assert_eq!(line["clear"], serde_json::json!([]));
+    }
+    assert!(!text.contains(&emu.config.secret_key));
 }
 
 #[test]

@@ -17,8 +17,12 @@ use super::output::{
 };
 use crate::api::wire::{ContactRecord, MarkContactRequest, MarkItem};
 use crate::api::{ApiError, Client};
+use crate::audit::AuditRecord;
 use crate::cli::MarkArgs;
-use crate::domain::{BitIndex, CustomMark, MAX_MARK_ITEMS, OptType, Peer, batches, validate_id};
+use crate::domain::{
+    BitIndex, CustomMark, MAX_MARK_ITEMS, MarkChange, MarkSet, OptType, Peer, StagedEdit, batches,
+    validate_id,
+};
 
 /// Batches in flight at once; the client's pacer keeps the call rate under the limit.
 const CONCURRENT_CALLS: usize = 16;
@@ -210,6 +214,50 @@ pub async fn send(client: &Client, plan: &MarkPlan) -> (HashMap<Peer, ItemOutcom
     (outcomes, calls)
 }
 
+impl MarkPlan {
+    /// The staged edit every conversation gets, in the domain's terms (for the audit log).
+    fn edit(&self) -> StagedEdit {
+        let set = |bits: &[u8]| MarkSet::from_indices(bits.iter().map(|b| i64::from(*b)));
+        StagedEdit {
+            set: set(&self.set).unwrap_or_default(),
+            clear: set(&self.clear).unwrap_or_default(),
+            custom: self.custom.clone(),
+        }
+    }
+}
+
+/// Appends one audit line per conversation the server answered for (success or not); a
+/// call that failed as a whole changed nothing and is not a commit.
+fn audit(client: &Client, plan: &MarkPlan, outcomes: &HashMap<Peer, ItemOutcome>) {
+    let config = client.config();
+    let edit = plan.edit();
+    let records: Vec<AuditRecord> = plan
+        .peers
+        .iter()
+        .filter_map(|peer| match outcomes.get(peer) {
+            Some(ItemOutcome::Answered { code, info }) => Some(AuditRecord::new(
+                config.sdkappid,
+                &config.identifier,
+                &plan.user,
+                &MarkChange {
+                    peer: peer.clone(),
+                    edit: edit.clone(),
+                },
+                *code,
+                info,
+            )),
+            _ => None,
+        })
+        .collect();
+    let dir = crate::config::data_dir();
+    if let Err(e) = crate::audit::append(&dir, &records) {
+        eprintln!(
+            "convmark: warning: cannot write the audit log {}: {e}",
+            crate::audit::path(&dir).display()
+        );
+    }
+}
+
 /// `mark --json`.
 #[derive(Debug, Serialize)]
 pub struct MarkJsonOut {
@@ -386,6 +434,7 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     let rt = connect::runtime()?;
     let (outcomes, calls, read_back) = rt.block_on(async {
         let (outcomes, calls) = send(&client, &plan).await;
+        audit(&client, &plan, &outcomes);
         // read back what the server answered for (failed items too: their value is news);
         // a call that failed as a whole has already said all there is to say
         let answered: Vec<Peer> = plan
