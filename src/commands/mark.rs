@@ -38,6 +38,16 @@ pub struct MarkPlan {
 }
 
 impl MarkPlan {
+    /// The staged edit every conversation gets, in the domain's terms (for the audit log).
+    fn edit(&self) -> StagedEdit {
+        let set = |bits: &[u8]| MarkSet::from_indices(bits.iter().map(|b| i64::from(*b)));
+        StagedEdit {
+            set: set(&self.set).unwrap_or_default(),
+            clear: set(&self.clear).unwrap_or_default(),
+            custom: self.custom.clone(),
+        }
+    }
+
     pub fn opt_type(&self) -> OptType {
         let bits = !(self.set.is_empty() && self.clear.is_empty());
         match (bits, self.custom.is_some()) {
@@ -212,18 +222,6 @@ pub async fn send(client: &Client, plan: &MarkPlan) -> (HashMap<Peer, ItemOutcom
     }
     progress.finish();
     (outcomes, calls)
-}
-
-impl MarkPlan {
-    /// The staged edit every conversation gets, in the domain's terms (for the audit log).
-    fn edit(&self) -> StagedEdit {
-        let set = |bits: &[u8]| MarkSet::from_indices(bits.iter().map(|b| i64::from(*b)));
-        StagedEdit {
-            set: set(&self.set).unwrap_or_default(),
-            clear: set(&self.clear).unwrap_or_default(),
-            custom: self.custom.clone(),
-        }
-    }
 }
 
 /// Appends one audit line per conversation the server answered for (success or not); a
