@@ -149,7 +149,7 @@ pub struct GetArgs {
 }
 
 #[derive(Args, Debug, Clone)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["to", "group", "from"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["to", "group", "from"])))]
 pub struct MarkArgs {
     /// The user whose conversations to mark
     #[arg(long)]
@@ -184,8 +184,8 @@ pub struct GroupsArgs {
     /// The user whose groups to manage
     #[arg(long)]
     pub user: String,
-    /// JSON for scripts
-    #[arg(long)]
+    /// JSON for scripts (before or after the action)
+    #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub action: GroupsAction,

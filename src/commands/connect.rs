@@ -1,0 +1,33 @@
+//! What every client command does first: read the config, resolve the connection, build the
+//! client and a runtime. Errors here are bad input (exit 2), so they are plain strings.
+
+use crate::api::Client;
+use crate::config::{ConnArgs, config_path, load_file, permission_warning, resolve};
+
+/// The client for the connection given by flags, `CONVMARK_*` variables and the config
+/// file. A config file readable by others that holds a secret is warned about on stderr.
+pub fn client(conn: &ConnArgs) -> Result<Client, String> {
+    let path = config_path();
+    let file = load_file(&path).map_err(|e| e.to_string())?;
+    if let Some(warning) = permission_warning(&path, &file) {
+        eprintln!("{warning}");
+    }
+    let connection = resolve(conn, &file, &path).map_err(|e| e.to_string())?;
+    Client::new(connection.client).map_err(|e| e.describe())
+}
+
+/// A runtime for one command: the commands are small, so two worker threads suffice.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Checks the `--user` argument: a plain user ID (a `c2c_` prefix is accepted and dropped).
+pub fn user_id(text: &str) -> Result<String, String> {
+    let text = text.strip_prefix("c2c_").unwrap_or(text);
+    crate::domain::validate_id(text).map_err(|e| format!("--user: {e}"))?;
+    Ok(text.to_owned())
+}
