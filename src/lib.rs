@@ -5,9 +5,13 @@
 //! only `api` wire types and `domain` rules with the client.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod emulator;
+pub mod runtime;
+pub mod terminal;
 pub mod tui;
+pub mod ui;
