@@ -1,0 +1,695 @@
+//! `update`: the one place the state changes. Pure: no I/O; side effects are returned as
+//! commands for the runtime.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::{Input, InputRequest};
+
+use crate::api::codes;
+use crate::domain::{CustomMark, MAX_CUSTOM_MARK_BYTES, Peer};
+
+use super::commit::staged_batches;
+use super::keys::Action;
+use super::msg::{BatchOutcome, Cmd, Msg, Records};
+use super::state::{
+    App, Confirm, ConnState, Focus, Overlay, PromptKind, RowResult, Status, StatusKind, bit,
+};
+
+const READ_ONLY: &str =
+    "read-only: convmark was started with --read-only, so nothing can be staged or committed";
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                on_text_input(app, InputRequest::InsertChar(c));
+            }
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            app.list_rows = crate::ui::layout::list_rows(width, height);
+            app.scroll_to_selected();
+            Vec::new()
+        }
+        Msg::Tick => {
+            if app.in_flight > 0 {
+                app.spinner = app.spinner.wrapping_add(1);
+            }
+            Vec::new()
+        }
+        Msg::Loaded {
+            generation,
+            user,
+            result,
+        } => {
+            if generation != app.generation {
+                return Vec::new();
+            }
+            app.in_flight = app.in_flight.saturating_sub(1);
+            match result {
+                Ok(data) => {
+                    app.load(data);
+                    app.conn = ConnState::Ready;
+                    set_status(
+                        app,
+                        StatusKind::Ok,
+                        format!(
+                            "Loaded {} conversations of {user} ({} marked or grouped)",
+                            app.conversations.len(),
+                            app.marked_count()
+                        ),
+                    );
+                }
+                Err(e) => {
+                    app.conn = ConnState::Failed(e.describe());
+                    set_status(
+                        app,
+                        StatusKind::Error,
+                        format!("Cannot load {user}: {}", e.describe()),
+                    );
+                }
+            }
+            Vec::new()
+        }
+        Msg::Committed {
+            generation,
+            outcomes,
+        } => on_committed(app, generation, outcomes),
+        Msg::ReadBack { generation, result } => {
+            if generation != app.generation {
+                return Vec::new();
+            }
+            app.in_flight = app.in_flight.saturating_sub(1);
+            match result {
+                Ok(Records { records, groups }) => {
+                    for r in &records {
+                        if let Some(c) = app
+                            .index
+                            .get(&r.contact.0)
+                            .and_then(|i| app.conversations.get_mut(*i))
+                        {
+                            c.apply_record(r);
+                        }
+                    }
+                    app.merge_group_names(&groups);
+                    if let Some(s) = &mut app.status {
+                        s.text.push_str(&format!(
+                            " · read back {}: the grid shows the server's values",
+                            records.len()
+                        ));
+                    }
+                }
+                Err(e) => set_status(
+                    app,
+                    StatusKind::Error,
+                    format!(
+                        "Committed, but the read-back failed: {}; press r to reload",
+                        e.describe()
+                    ),
+                ),
+            }
+            Vec::new()
+        }
+        Msg::LookedUp {
+            generation,
+            peer,
+            result,
+        } => {
+            if generation != app.generation {
+                return Vec::new();
+            }
+            app.in_flight = app.in_flight.saturating_sub(1);
+            match result {
+                Ok(Records { records, groups }) => {
+                    app.merge_group_names(&groups);
+                    match records.iter().find(|r| r.contact.0 == peer) {
+                        Some(r) => {
+                            app.upsert(r);
+                            app.focus = Focus::Grid;
+                            set_status(app, StatusKind::Ok, format!("Added {peer}"));
+                        }
+                        None => set_status(
+                            app,
+                            StatusKind::Error,
+                            format!("The server did not return {peer}"),
+                        ),
+                    }
+                }
+                Err(e) => set_status(
+                    app,
+                    StatusKind::Error,
+                    format!("Cannot look up {peer}: {}", e.describe()),
+                ),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn set_status(app: &mut App, kind: StatusKind, text: impl Into<String>) {
+    app.status = Some(Status {
+        kind,
+        text: text.into(),
+    });
+}
+
+fn is_press(key: &KeyEvent) -> bool {
+    matches!(key.kind, KeyEventKind::Press | KeyEventKind::Repeat)
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if !is_press(&key) {
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        app.quit = true;
+        return vec![Cmd::Quit];
+    }
+    if app.overlay.is_some() {
+        return on_overlay_key(app, key);
+    }
+    // A focused text input sees the keys before the key map: typing `q` types a `q`.
+    if app.editing_custom {
+        match key.code {
+            KeyCode::Enter => stage_custom(app),
+            KeyCode::Esc => {
+                app.editing_custom = false;
+                set_status(app, StatusKind::Info, "Custom mark edit cancelled");
+            }
+            _ => {
+                app.custom_input.handle_event(&Event::Key(key));
+            }
+        }
+        return Vec::new();
+    }
+    if app.filtering {
+        match key.code {
+            KeyCode::Enter => app.filtering = false,
+            KeyCode::Esc => {
+                app.filtering = false;
+                app.filter.reset();
+                app.refilter();
+            }
+            KeyCode::Up => move_list(app, -1),
+            KeyCode::Down => move_list(app, 1),
+            _ => {
+                if app.filter.handle_event(&Event::Key(key)).is_some() {
+                    app.refilter();
+                }
+            }
+        }
+        return Vec::new();
+    }
+    if key.code == KeyCode::Esc {
+        app.status = None;
+        return Vec::new();
+    }
+    match app.keys.action(&key) {
+        Some(action) => on_action(app, action),
+        None => Vec::new(),
+    }
+}
+
+fn on_text_input(app: &mut App, req: InputRequest) {
+    if let Some(Overlay::Prompt { input, .. }) = &mut app.overlay {
+        input.handle(req);
+    } else if app.editing_custom {
+        app.custom_input.handle(req);
+    } else if app.filtering {
+        app.filter.handle(req);
+        app.refilter();
+    }
+}
+
+fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let Some(overlay) = app.overlay.take() else {
+        return Vec::new();
+    };
+    match overlay {
+        Overlay::Help | Overlay::Preview => {
+            let closes = matches!(key.code, KeyCode::Esc | KeyCode::Enter)
+                || matches!(
+                    app.keys.action(&key),
+                    Some(Action::Help | Action::Preview | Action::Quit)
+                );
+            if !closes {
+                app.overlay = Some(overlay);
+            }
+            Vec::new()
+        }
+        Overlay::Confirm(what) => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => match what {
+                Confirm::Quit => {
+                    app.quit = true;
+                    vec![Cmd::Quit]
+                }
+                Confirm::ToggleReserved(b) => {
+                    toggle_bit(app, b);
+                    Vec::new()
+                }
+            },
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                set_status(app, StatusKind::Info, "Cancelled");
+                Vec::new()
+            }
+            _ => {
+                app.overlay = Some(Overlay::Confirm(what));
+                Vec::new()
+            }
+        },
+        Overlay::Prompt { kind, mut input } => match key.code {
+            KeyCode::Esc => {
+                set_status(app, StatusKind::Info, "Cancelled");
+                Vec::new()
+            }
+            KeyCode::Enter => submit_prompt(app, kind, input),
+            _ => {
+                input.handle_event(&Event::Key(key));
+                app.overlay = Some(Overlay::Prompt { kind, input });
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
+    let text = input.value().trim().to_owned();
+    match kind {
+        PromptKind::User => match crate::domain::validate_id(&text) {
+            Ok(()) => open_user(app, text),
+            Err(e) => {
+                set_status(app, StatusKind::Error, format!("User ID: {e}"));
+                app.overlay = Some(Overlay::Prompt { kind, input });
+                Vec::new()
+            }
+        },
+        PromptKind::AddConversation => {
+            let peer = match Peer::parse(&text) {
+                Ok(p) => p,
+                Err(e) => {
+                    set_status(app, StatusKind::Error, format!("Conversation ID: {e}"));
+                    app.overlay = Some(Overlay::Prompt { kind, input });
+                    return Vec::new();
+                }
+            };
+            let Some(user) = app.user.clone() else {
+                return Vec::new();
+            };
+            if let Some(i) = app.index.get(&peer).copied() {
+                // already listed: just select it
+                if let Some(r) = app.conversations.get(i).map(|c| c.peer.clone()) {
+                    app.filter.reset();
+                    app.refilter();
+                    app.selected = app.visible.iter().position(|v| *v == i).unwrap_or(0);
+                    app.scroll_to_selected();
+                    set_status(app, StatusKind::Info, format!("{r} is already in the list"));
+                }
+                return Vec::new();
+            }
+            app.in_flight += 1;
+            set_status(app, StatusKind::Info, format!("Looking up {peer}…"));
+            vec![Cmd::LookUp {
+                generation: app.generation,
+                user,
+                peer,
+            }]
+        }
+    }
+}
+
+/// Starts loading a user (the prompt, `--user`, `u`).
+pub fn open_user(app: &mut App, user: String) -> Vec<Cmd> {
+    app.generation += 1;
+    app.user = Some(user.clone());
+    app.conversations.clear();
+    app.index.clear();
+    app.visible.clear();
+    app.group_names.clear();
+    app.selected = 0;
+    app.list_offset = 0;
+    app.filter.reset();
+    app.conn = ConnState::Loading;
+    app.in_flight = 1;
+    app.committing = false;
+    set_status(app, StatusKind::Info, format!("Loading {user}…"));
+    vec![Cmd::LoadUser {
+        generation: app.generation,
+        user,
+    }]
+}
+
+fn move_list(app: &mut App, delta: isize) {
+    if app.visible.is_empty() {
+        return;
+    }
+    let last = app.visible.len() - 1;
+    app.selected = app.selected.saturating_add_signed(delta).min(last);
+    app.scroll_to_selected();
+    app.editing_custom = false;
+}
+
+fn move_cursor(app: &mut App, delta: i16) {
+    let next = (i16::from(app.cursor.get()) + delta).clamp(0, 63);
+    app.cursor = bit(u8::try_from(next).unwrap_or(0));
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
+    let page = isize::try_from(app.list_rows.max(1)).unwrap_or(10);
+    match action {
+        Action::Up => match app.focus {
+            Focus::Grid => move_cursor(app, -8),
+            _ => move_list(app, -1),
+        },
+        Action::Down => match app.focus {
+            Focus::Grid => move_cursor(app, 8),
+            _ => move_list(app, 1),
+        },
+        Action::Left => match app.focus {
+            Focus::Grid if app.cursor.get() % 8 == 0 => app.focus = Focus::List,
+            Focus::Grid => move_cursor(app, -1),
+            _ => {}
+        },
+        Action::Right => match app.focus {
+            Focus::List => app.focus = Focus::Grid,
+            Focus::Grid if app.cursor.get() % 8 != 7 => move_cursor(app, 1),
+            _ => {}
+        },
+        Action::PageUp => move_list(app, -page),
+        Action::PageDown => move_list(app, page),
+        Action::Top => match app.focus {
+            Focus::Grid => app.cursor = bit(0),
+            _ => move_list(app, isize::MIN / 2),
+        },
+        Action::Bottom => match app.focus {
+            Focus::Grid => app.cursor = bit(63),
+            _ => move_list(app, isize::MAX / 2),
+        },
+        Action::NextPane => app.focus = app.focus.next(),
+        Action::PrevPane => app.focus = app.focus.prev(),
+        Action::Toggle => {
+            if app.focus == Focus::Custom {
+                begin_custom_edit(app);
+            } else if app.session.read_only {
+                set_status(app, StatusKind::Error, READ_ONLY);
+            } else if app.current().is_none() {
+                set_status(app, StatusKind::Error, "No conversation is selected");
+            } else if app.cursor.is_reserved() {
+                app.overlay = Some(Overlay::Confirm(Confirm::ToggleReserved(app.cursor)));
+            } else {
+                toggle_bit(app, app.cursor);
+            }
+        }
+        Action::EditCustom => begin_custom_edit(app),
+        Action::Unstage => {
+            if let Some(c) = app.current_mut() {
+                let had = !c.staged.is_empty();
+                c.staged = Default::default();
+                let peer = c.peer.clone();
+                if had {
+                    set_status(
+                        app,
+                        StatusKind::Info,
+                        format!("Dropped the staged edit of {peer}"),
+                    );
+                }
+            }
+        }
+        Action::Commit => return commit(app),
+        Action::Preview => app.overlay = Some(Overlay::Preview),
+        Action::Help => app.overlay = Some(Overlay::Help),
+        Action::Filter => {
+            app.filtering = true;
+            app.focus = Focus::List;
+        }
+        Action::Add => {
+            if app.user.is_none() {
+                set_status(app, StatusKind::Error, "Open a user first (u)");
+            } else {
+                app.overlay = Some(Overlay::Prompt {
+                    kind: PromptKind::AddConversation,
+                    input: Input::default(),
+                });
+            }
+        }
+        Action::SwitchUser => {
+            if app.staged_count() > 0 || app.in_flight > 0 {
+                set_status(
+                    app,
+                    StatusKind::Error,
+                    format!(
+                        "{} conversation(s) have staged edits: commit (c) or drop them (x) before switching user",
+                        app.staged_count()
+                    ),
+                );
+            } else {
+                app.overlay = Some(Overlay::Prompt {
+                    kind: PromptKind::User,
+                    input: Input::default(),
+                });
+            }
+        }
+        Action::Reload => {
+            if let Some(user) = app.user.clone() {
+                if app.committing {
+                    set_status(
+                        app,
+                        StatusKind::Error,
+                        "A commit is in flight; reload when it is done",
+                    );
+                } else {
+                    app.generation += 1;
+                    app.conn = ConnState::Loading;
+                    app.in_flight = 1;
+                    set_status(app, StatusKind::Info, format!("Reloading {user}…"));
+                    return vec![Cmd::LoadUser {
+                        generation: app.generation,
+                        user,
+                    }];
+                }
+            }
+        }
+        Action::Quit => {
+            if app.staged_count() > 0 || app.in_flight > 0 {
+                app.overlay = Some(Overlay::Confirm(Confirm::Quit));
+            } else {
+                app.quit = true;
+                return vec![Cmd::Quit];
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
+    if app.session.read_only {
+        set_status(app, StatusKind::Error, READ_ONLY);
+        return;
+    }
+    let Some(c) = app.current_mut() else {
+        return;
+    };
+    let current = c.mark.value;
+    c.staged.toggle(b, current);
+    let now = c.effective().contains(b);
+    let staged = c.staged.set.contains(b) || c.staged.clear.contains(b);
+    let peer = c.peer.clone();
+    let text = if staged {
+        format!(
+            "Staged: bit {} ({}) {} for {peer}; c commits, p previews",
+            b.get(),
+            b.docs_name(),
+            if now { "on" } else { "off" }
+        )
+    } else {
+        format!(
+            "Unstaged bit {} for {peer}: back to the server's value",
+            b.get()
+        )
+    };
+    set_status(app, StatusKind::Info, text);
+}
+
+fn begin_custom_edit(app: &mut App) {
+    if app.session.read_only {
+        set_status(app, StatusKind::Error, READ_ONLY);
+        return;
+    }
+    let Some(c) = app.current() else {
+        set_status(app, StatusKind::Error, "No conversation is selected");
+        return;
+    };
+    let value = c.effective_custom().to_owned();
+    app.custom_input = Input::new(value);
+    app.editing_custom = true;
+    app.focus = Focus::Custom;
+    set_status(
+        app,
+        StatusKind::Info,
+        "Editing the custom mark: Enter stages it, Esc cancels",
+    );
+}
+
+fn stage_custom(app: &mut App) {
+    let text = app.custom_input.value().to_owned();
+    let mark = match CustomMark::new(text) {
+        Ok(m) => m,
+        Err(e) => {
+            set_status(app, StatusKind::Error, format!("Not staged: {e}"));
+            return;
+        }
+    };
+    let Some(c) = app.current_mut() else {
+        app.editing_custom = false;
+        return;
+    };
+    let current = c.custom.clone();
+    c.staged.set_custom(mark, &current);
+    let staged = c.staged.custom.is_some();
+    let peer = c.peer.clone();
+    app.editing_custom = false;
+    let text = if staged {
+        format!(
+            "Staged the custom mark of {peer} ({}/{MAX_CUSTOM_MARK_BYTES} bytes); c commits",
+            app.custom_input.value().len()
+        )
+    } else {
+        format!("The custom mark of {peer} is unchanged: nothing staged")
+    };
+    set_status(app, StatusKind::Info, text);
+}
+
+fn commit(app: &mut App) -> Vec<Cmd> {
+    if app.session.read_only {
+        set_status(app, StatusKind::Error, READ_ONLY);
+        return Vec::new();
+    }
+    if app.committing {
+        set_status(app, StatusKind::Error, "A commit is already in flight");
+        return Vec::new();
+    }
+    let Some(user) = app.user.clone() else {
+        return Vec::new();
+    };
+    let batches = staged_batches(app);
+    if batches.is_empty() {
+        set_status(app, StatusKind::Info, "Nothing is staged");
+        return Vec::new();
+    }
+    let total: usize = batches.iter().map(Vec::len).sum();
+    app.committing = true;
+    app.in_flight += 1;
+    set_status(
+        app,
+        StatusKind::Info,
+        format!(
+            "Committing {total} conversation(s) in {} call(s)…",
+            batches.len()
+        ),
+    );
+    vec![Cmd::Commit {
+        generation: app.generation,
+        user,
+        batches,
+    }]
+}
+
+fn on_committed(app: &mut App, generation: u64, outcomes: Vec<BatchOutcome>) -> Vec<Cmd> {
+    if generation != app.generation {
+        return Vec::new();
+    }
+    app.in_flight = app.in_flight.saturating_sub(1);
+    app.committing = false;
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let mut first_failure: Option<String> = None;
+    let mut peers = Vec::new();
+    for outcome in outcomes {
+        match outcome.result {
+            Ok(resp) => {
+                for change in outcome.sent {
+                    let item = resp
+                        .result_item
+                        .iter()
+                        .find(|r| r.contact_item.0 == change.peer);
+                    let Some(c) = app
+                        .index
+                        .get(&change.peer)
+                        .and_then(|i| app.conversations.get_mut(*i))
+                    else {
+                        continue;
+                    };
+                    match item {
+                        Some(r) if r.result_code == 0 => {
+                            c.apply_success(&change.edit);
+                            c.result = Some(RowResult::Ok);
+                            ok += 1;
+                        }
+                        Some(r) => {
+                            let mut reason = codes::describe(r.result_code);
+                            if !r.result_info.is_empty() {
+                                reason.push_str(&format!(" ({})", r.result_info));
+                            }
+                            first_failure.get_or_insert_with(|| reason.clone());
+                            c.result = Some(RowResult::Failed {
+                                code: Some(r.result_code),
+                                reason,
+                            });
+                            failed += 1;
+                        }
+                        None => {
+                            let reason =
+                                "the server did not report this conversation; it stays staged"
+                                    .to_owned();
+                            first_failure.get_or_insert_with(|| reason.clone());
+                            c.result = Some(RowResult::Failed { code: None, reason });
+                            failed += 1;
+                        }
+                    }
+                    peers.push(change.peer);
+                }
+            }
+            Err(e) => {
+                let reason = e.describe();
+                first_failure.get_or_insert_with(|| reason.clone());
+                for change in outcome.sent {
+                    if let Some(c) = app
+                        .index
+                        .get(&change.peer)
+                        .and_then(|i| app.conversations.get_mut(*i))
+                    {
+                        c.result = Some(RowResult::Failed {
+                            code: e.code(),
+                            reason: reason.clone(),
+                        });
+                        failed += 1;
+                    }
+                }
+            }
+        }
+    }
+    if failed == 0 {
+        set_status(
+            app,
+            StatusKind::Ok,
+            format!("Committed {ok} conversation(s): {}", codes::describe(0)),
+        );
+    } else {
+        set_status(
+            app,
+            StatusKind::Error,
+            format!(
+                "{failed} failed, {ok} committed: {}; failed edits stay staged",
+                first_failure.unwrap_or_default()
+            ),
+        );
+    }
+    if peers.is_empty() {
+        return Vec::new();
+    }
+    app.in_flight += 1;
+    vec![Cmd::ReadBack {
+        generation: app.generation,
+        user: app.user.clone().unwrap_or_default(),
+        peers,
+    }]
+}
