@@ -7,10 +7,11 @@
 //! `TestBackend` with scripted keys against the emulator.
 
 use std::io;
+use std::task::Poll;
 use std::time::Duration;
 
 use crossterm::event::Event;
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
@@ -71,11 +72,15 @@ where
             let msg = if let Ok(msg) = rx.try_recv() {
                 Some(msg)
             } else {
-                match events.next().now_or_never() {
-                    Some(Some(Ok(event))) => event_msg(event),
-                    Some(Some(Err(e))) => return Err(RuntimeError::Terminal(e.to_string())),
-                    Some(None) => return Ok(app),
-                    None => break,
+                // Poll with this task's own waker (a no-op waker would lose the wake-up of
+                // crossterm's EventStream).
+                match std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await {
+                    Poll::Ready(Some(Ok(event))) => event_msg(event),
+                    Poll::Ready(Some(Err(e))) => {
+                        return Err(RuntimeError::Terminal(e.to_string()));
+                    }
+                    Poll::Ready(None) => return Ok(app),
+                    Poll::Pending => break,
                 }
             };
             if let Some(msg) = msg {

@@ -94,10 +94,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     }
                     app.merge_group_names(&groups);
                     if let Some(s) = &mut app.status {
-                        s.text.push_str(&format!(
-                            " · read back {}: the grid shows the server's values",
-                            records.len()
-                        ));
+                        s.text
+                            .push_str(&format!(" · read back {} from the server", records.len()));
                     }
                 }
                 Err(e) => set_status(

@@ -14,16 +14,18 @@ const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let sep = || Span::styled(" │ ", theme::muted());
-    let mut spans = vec![Span::styled(" convmark", theme::title())];
+    let mut spans = vec![Span::raw(" ")];
+    if area.width >= 100 {
+        spans.push(Span::styled("convmark ", theme::title()));
+    }
     if app.session.demo {
-        spans.push(Span::raw(" "));
         spans.push(Span::styled("[demo]", theme::badge()));
+        spans.push(Span::raw(" "));
     }
     if app.session.read_only {
-        spans.push(Span::raw(" "));
         spans.push(Span::styled("[read-only]", theme::badge()));
+        spans.push(Span::raw(" "));
     }
-    spans.push(sep());
     let user = app.user.as_deref().unwrap_or("(no user)");
     spans.push(Span::styled(format!("user {user}"), theme::title()));
     spans.push(sep());
@@ -49,7 +51,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     )));
     spans.push(sep());
     spans.push(Span::styled(
-        format!("app {} · {}", app.session.sdkappid, app.session.endpoint),
+        format!(
+            "app {} {}",
+            app.session.sdkappid,
+            short_endpoint(&app.session.endpoint)
+        ),
         theme::muted(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -65,4 +71,13 @@ pub fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// `http://127.0.0.1:4000/` reads `127.0.0.1:4000`; a region name stays as it is.
+fn short_endpoint(endpoint: &str) -> &str {
+    let e = endpoint
+        .strip_prefix("https://")
+        .or_else(|| endpoint.strip_prefix("http://"))
+        .unwrap_or(endpoint);
+    e.strip_suffix('/').unwrap_or(e)
 }
