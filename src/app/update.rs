@@ -676,7 +676,7 @@ fn on_committed(app: &mut App, generation: u64, outcomes: Vec<BatchOutcome>) -> 
             app,
             StatusKind::Error,
             format!(
-                "{failed} failed, {ok} committed: {}; failed edits stay staged",
+                "{failed} failed (still staged), {ok} committed: {}",
                 first_failure.unwrap_or_default()
             ),
         );
