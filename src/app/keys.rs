@@ -403,4 +403,12 @@ mod tests {
         let table: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(text).unwrap();
         assert_eq!(table["keys"], KeyMap::default_table());
     }
+
+    #[test]
+    fn the_example_config_parses_and_its_keys_apply() {
+        let text = include_str!("../../assets/config.example.toml");
+        let file = crate::config::parse_file(text).unwrap();
+        assert_eq!(crate::config::labels(&file)[&32], "VIP");
+        KeyMap::with_patch(&file.keys).unwrap();
+    }
 }

@@ -208,6 +208,8 @@ pub struct App {
     /// Rows the list window shows (from the last resize).
     pub list_rows: usize,
     pub filter: Input,
+    /// The lowercased needle `visible` was computed for (typing narrows from there).
+    pub filter_needle: String,
     pub filtering: bool,
     pub focus: Focus,
     pub cursor: BitIndex,
@@ -239,6 +241,7 @@ impl App {
             list_offset: 0,
             list_rows: 10,
             filter: Input::default(),
+            filter_needle: String::new(),
             filtering: false,
             focus: Focus::List,
             cursor: bit(0),
@@ -347,6 +350,7 @@ impl App {
             .iter()
             .map(|g| (g.group_id, g.group_name.clone()))
             .collect();
+        self.filter_needle.clear();
         self.refilter();
     }
 
@@ -365,6 +369,7 @@ impl App {
         if let Some(c) = self.conversations.get_mut(i) {
             c.apply_record(record);
         }
+        self.filter_needle.clear();
         self.refilter();
         if let Some(pos) = self.visible.iter().position(|v| *v == i) {
             self.selected = pos;
@@ -390,6 +395,20 @@ impl App {
         let needle = self.filter.value().to_lowercase();
         self.visible = if needle.is_empty() {
             (0..self.conversations.len()).collect()
+        } else if !self.filter_needle.is_empty()
+            && needle.contains(self.filter_needle.as_str())
+            && self.visible.len() <= self.conversations.len()
+        {
+            // A longer needle only narrows: search the rows that matched the shorter one.
+            let conversations = &self.conversations;
+            std::mem::take(&mut self.visible)
+                .into_iter()
+                .filter(|i| {
+                    conversations
+                        .get(*i)
+                        .is_some_and(|c| c.search_key.contains(&needle))
+                })
+                .collect()
         } else {
             self.conversations
                 .iter()
@@ -398,6 +417,7 @@ impl App {
                 .map(|(i, _)| i)
                 .collect()
         };
+        self.filter_needle = needle;
         self.selected = keep
             .and_then(|k| self.visible.iter().position(|v| *v == k))
             .unwrap_or(0);

@@ -1,0 +1,95 @@
+//! The real binary (`convmark demo`) in a pseudo-terminal: it draws the demo user's
+//! conversations at 80x24, takes keys, quits with q and leaves the alternate screen.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+fn wait_for(parser: &Arc<Mutex<vt100::Parser>>, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let screen = parser.lock().unwrap().screen().contents();
+        if pred(&screen) {
+            return screen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_convmark"));
+    cmd.arg("demo");
+    cmd.env("CONVMARK_CONFIG", dir.path().join("none.toml"));
+    cmd.env("CONVMARK_DATA_DIR", dir.path());
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        NonZeroU16::new(24).unwrap(),
+        NonZeroU16::new(80).unwrap(),
+        0,
+    )));
+    let feed = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            feed.lock().unwrap().process(&buf[..n]);
+        }
+    });
+
+    let screen = wait_for(&parser, "alice loaded", |s| s.contains("Loaded"));
+    assert!(screen.contains("[demo]"), "{screen}");
+    assert!(screen.contains("user alice"), "{screen}");
+    assert!(screen.contains("Conversations"), "{screen}");
+    assert!(screen.contains("0 fav 1 unrd 2 fold 3 hide"), "{screen}");
+    assert!(parser.lock().unwrap().screen().alternate_screen());
+
+    // the help overlay comes from the key map; Esc closes it
+    writer.write_all(b"?").unwrap();
+    writer.flush().unwrap();
+    let screen = wait_for(&parser, "help", |s| s.contains("force quit"));
+    assert!(screen.contains("convmark.log"), "{screen}");
+    writer.write_all(b"\x1b").unwrap();
+    writer.flush().unwrap();
+    wait_for(&parser, "help closed", |s| !s.contains("force quit"));
+
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "convmark did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !parser.lock().unwrap().screen().alternate_screen(),
+        "the terminal is restored"
+    );
+}
