@@ -369,3 +369,74 @@ async fn an_expired_usersig_answers_70001_inline_and_nothing_is_lost() {
     assert_eq!(server_marks(&good, &peer).await, before);
     emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_add_by_id_preview_and_switch_user() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 120, 40);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+
+    // `/` filters by substring; typed `q` and `c` go into the filter
+    h.key(KeyCode::Char('/'));
+    h.type_text("bob");
+    let screen = h
+        .wait_for("filtered", |s| s.contains("Bits of c2c_bob"))
+        .await;
+    assert!(screen.contains("/ bob"), "{screen}");
+    h.key(KeyCode::Esc);
+
+    // `a` adds a conversation that is in neither list, read with search_contact_group
+    h.key(KeyCode::Char('a'));
+    h.wait_for("the prompt", |s| s.contains("Add conversation"))
+        .await;
+    h.type_text("c2c_bob");
+    h.key(KeyCode::Enter);
+    h.wait_for("already listed", |s| s.contains("already in the list"))
+        .await;
+    h.key(KeyCode::Char('a'));
+    h.type_text("group_@TGS#not-seen-yet");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("added", |s| s.contains("Added group_@TGS#not-seen-yet"))
+        .await;
+    assert!(
+        screen.contains("Bits of group_@TGS#not-seen-yet"),
+        "{screen}"
+    );
+
+    // `p` previews the exact request: URL with the UserSig redacted, only changed bits
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('p'));
+    let screen = h
+        .wait_for("the preview", |s| s.contains("Request preview"))
+        .await;
+    assert!(screen.contains("usersig=<redacted>"), "{screen}");
+    assert!(
+        screen.contains(
+            r#"{"OptType":1,"ContactItem":{"Type":2,"ToGroupId":"@TGS#not-seen-yet"},"SetMark":[0]}"#
+        ),
+        "{screen}"
+    );
+    h.key(KeyCode::Esc);
+
+    // `u` refuses while edits are staged; after `x` it asks for a user and loads it
+    h.key(KeyCode::Char('u'));
+    h.wait_for("refusal", |s| s.contains("before switching user"))
+        .await;
+    h.key(KeyCode::Char('x'));
+    h.key(KeyCode::Char('u'));
+    h.wait_for("the user prompt", |s| s.contains("Open user"))
+        .await;
+    h.type_text("bob");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("bob loaded", |s| {
+            s.contains("Loaded") && s.contains("user bob")
+        })
+        .await;
+    assert!(!screen.contains("not-seen-yet"), "{screen}");
+    let app = h.quit().await;
+    assert_eq!(app.user.as_deref(), Some("bob"));
+    emu.shutdown().await;
+}

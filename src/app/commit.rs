@@ -38,18 +38,29 @@ pub fn preview(app: &App) -> String {
     if batches.is_empty() {
         return "Nothing is staged: a commit would send nothing.\n\nStage a bit with Space or a custom mark with Enter, then press p again.".into();
     }
+    let url = &app.session.mark_contact_url;
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
     let mut out = String::new();
     for (n, batch) in batches.iter().enumerate() {
-        let json = serde_json::to_string_pretty(&request(user, batch))
-            .unwrap_or_else(|e| format!("cannot serialize: {e}"));
+        let req = request(user, batch);
         out.push_str(&format!(
-            "# call {} of {}: {} conversation(s)\nPOST {}\n{}\n\n",
+            "# call {} of {}: {} conversation(s)\nPOST {path}\n  ?{query}\n",
             n + 1,
             batches.len(),
             batch.len(),
-            app.session.mark_contact_url,
-            json
         ));
+        // The body as sent (compact JSON), one MarkItem per line.
+        let from = serde_json::to_string(&req.from_account).unwrap_or_default();
+        out.push_str(&format!("{{\"From_Account\":{from},\"MarkItem\":[\n"));
+        let items: Vec<String> = req
+            .mark_item
+            .iter()
+            .map(|item| {
+                serde_json::to_string(item).unwrap_or_else(|e| format!("cannot serialize: {e}"))
+            })
+            .collect();
+        out.push_str(&items.join(",\n"));
+        out.push_str("\n]}\n\n");
     }
     out
 }
