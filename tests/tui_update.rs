@@ -287,3 +287,31 @@ fn filtering_100000_rows_prints_its_time() {
     let _ = screen(&mut app, 120, 40);
     println!("frame with 100,006 rows at 120x40: {:?}", started.elapsed());
 }
+
+#[test]
+fn clicks_select_a_row_and_a_bit() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = loaded_app(0);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    // third row of the list (header 1 line, border 1)
+    update(&mut app, click(5, 4));
+    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
+    // grid: x = 36 + 1 + 5 * 3 (cell 3), y = 1 + 1 + 4 (row 4): bit 35
+    update(&mut app, click(36 + 1 + 15, 6));
+    assert_eq!(app.cursor, bit(35));
+    assert_eq!(app.focus, convmark::app::Focus::Grid);
+}

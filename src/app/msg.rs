@@ -1,6 +1,6 @@
 //! Messages (what happened) and commands (what the runtime should do).
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::ApiError;
 use crate::api::wire::{ContactRecord, GroupItem, MarkContactResponse};
@@ -12,6 +12,8 @@ use super::state::UserData;
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Only with `--mouse` (or `mouse = true`): clicks select rows and cells.
+    Mouse(MouseEvent),
     Paste(String),
     Resize {
         width: u16,

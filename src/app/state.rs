@@ -207,6 +207,8 @@ pub struct App {
     pub list_offset: usize,
     /// Rows the list window shows (from the last resize).
     pub list_rows: usize,
+    /// The terminal size (from the last resize), for mouse clicks.
+    pub size: (u16, u16),
     pub filter: Input,
     /// The lowercased needle `visible` was computed for (typing narrows from there).
     pub filter_needle: String,
@@ -240,6 +242,7 @@ impl App {
             selected: 0,
             list_offset: 0,
             list_rows: 10,
+            size: (80, 24),
             filter: Input::default(),
             filter_needle: String::new(),
             filtering: false,

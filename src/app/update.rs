@@ -1,7 +1,9 @@
 //! `update`: the one place the state changes. Pure: no I/O; side effects are returned as
 //! commands for the runtime.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
@@ -27,7 +29,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Mouse(mouse) => {
+            on_click(app, mouse);
+            Vec::new()
+        }
         Msg::Resize { width, height } => {
+            app.size = (width, height);
             app.list_rows = crate::ui::layout::list_rows(width, height);
             app.scroll_to_selected();
             Vec::new()
@@ -94,8 +101,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     }
                     app.merge_group_names(&groups);
                     if let Some(s) = &mut app.status {
-                        s.text
-                            .push_str(&format!(" · read back {} from the server", records.len()));
+                        s.text.push_str(&format!(" · read back {}", records.len()));
                     }
                 }
                 Err(e) => set_status(
@@ -150,6 +156,55 @@ fn set_status(app: &mut App, kind: StatusKind, text: impl Into<String>) {
         kind,
         text: text.into(),
     });
+}
+
+fn on_click(app: &mut App, mouse: MouseEvent) {
+    if mouse.kind != MouseEventKind::Down(MouseButton::Left)
+        || app.overlay.is_some()
+        || app.editing_custom
+    {
+        return;
+    }
+    let (width, height) = app.size;
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    if crate::ui::layout::too_small(area) {
+        return;
+    }
+    let a = crate::ui::layout::areas(area);
+    let at = ratatui::layout::Position::new(mouse.column, mouse.row);
+    let inner = |r: ratatui::layout::Rect| {
+        ratatui::layout::Rect::new(
+            r.x + 1,
+            r.y + 1,
+            r.width.saturating_sub(2),
+            r.height.saturating_sub(2),
+        )
+    };
+    let list = inner(a.list);
+    let grid = inner(a.grid);
+    if list.contains(at) {
+        let pos = app.list_offset + usize::from(at.y - list.y);
+        if pos < app.visible.len() {
+            app.selected = pos;
+            app.focus = Focus::List;
+            app.scroll_to_selected();
+        }
+    } else if grid.contains(at) {
+        let cell_width = (grid.width / 8).max(1);
+        let cell_height = if crate::ui::layout::tall_grid(height) {
+            2
+        } else {
+            1
+        };
+        let col = (at.x - grid.x) / cell_width;
+        let row = (at.y - grid.y) / cell_height;
+        if col < 8 && row < 8 {
+            app.cursor = bit(u8::try_from(row * 8 + col).unwrap_or(0));
+            app.focus = Focus::Grid;
+        }
+    } else if a.custom.contains(at) {
+        app.focus = Focus::Custom;
+    }
 }
 
 fn is_press(key: &KeyEvent) -> bool {

@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 }
                 Confirm::ToggleReserved(b) => vec![
                     Line::from(format!(
-                        "Bit {} ({}) is reserved for Chat's internal use.",
+                        "Wire index {} (the docs' {}) is reserved for Chat's internal use.",
                         b.get(),
                         b.docs_name()
                     )),
