@@ -18,7 +18,7 @@ use super::state::{
 };
 
 const READ_ONLY: &str =
-    "read-only: convmark was started with --read-only, so nothing can be staged or committed";
+    "read-only: started with --read-only, so nothing can be staged or committed";
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {

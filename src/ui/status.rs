@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{Action, App, Focus, Overlay, StatusKind};
 
@@ -25,11 +25,22 @@ pub fn render(frame: &mut Frame, status: Rect, hints: Rect, app: &App) {
         }
         None => Line::from(""),
     };
-    frame.render_widget(Paragraph::new(line), status);
-    frame.render_widget(
-        Paragraph::new(hint_line(app, usize::from(hints.width))),
-        hints,
-    );
+    // A long result (a ResultCode with its meaning and what to do) takes the hints' row too.
+    if line.width() > usize::from(status.width) {
+        let both = Rect::new(
+            status.x,
+            status.y,
+            status.width,
+            status.height + hints.height,
+        );
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), both);
+    } else {
+        frame.render_widget(Paragraph::new(line), status);
+        frame.render_widget(
+            Paragraph::new(hint_line(app, usize::from(hints.width))),
+            hints,
+        );
+    }
 }
 
 fn hint_line(app: &App, width: usize) -> Line<'static> {
