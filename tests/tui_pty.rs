@@ -44,6 +44,8 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
     let mut writer = pair.master.take_writer().unwrap();
+    let bytes = Arc::new(Mutex::new(0usize));
+    let counted = Arc::clone(&bytes);
     let parser = Arc::new(Mutex::new(vt100::Parser::new(
         NonZeroU16::new(24).unwrap(),
         NonZeroU16::new(80).unwrap(),
@@ -57,6 +59,7 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
                 break;
             }
             feed.lock().unwrap().process(&buf[..n]);
+            *counted.lock().unwrap() += n;
         }
     });
 
@@ -66,6 +69,20 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
     assert!(screen.contains("Conversations"), "{screen}");
     assert!(screen.contains("0 fav 1 unrd 2 fold 3 hide"), "{screen}");
     assert!(parser.lock().unwrap().screen().alternate_screen());
+
+    // one toggle redraws only the changed cells: a few hundred bytes, not a full screen
+    std::thread::sleep(Duration::from_millis(200));
+    let before = *bytes.lock().unwrap();
+    writer.write_all(b" ").unwrap();
+    writer.flush().unwrap();
+    wait_for(&parser, "the staged bit", |s| s.contains("Staged: bit 0"));
+    std::thread::sleep(Duration::from_millis(200));
+    let toggle_bytes = *bytes.lock().unwrap() - before;
+    println!("bytes written for one toggle at 80x24: {toggle_bytes}");
+    assert!(toggle_bytes < 1500, "{toggle_bytes} bytes for one toggle");
+    writer.write_all(b" ").unwrap();
+    writer.flush().unwrap();
+    wait_for(&parser, "unstaged", |s| s.contains("Unstaged bit 0"));
 
     // the help overlay comes from the key map; Esc closes it
     writer.write_all(b"?").unwrap();
