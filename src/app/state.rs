@@ -224,6 +224,8 @@ pub struct App {
     pub committing: bool,
     pub spinner: usize,
     pub quit: bool,
+    /// (staged, marked or grouped), see `recount`.
+    counts: (usize, usize),
 }
 
 impl App {
@@ -256,6 +258,7 @@ impl App {
             committing: false,
             spinner: 0,
             quit: false,
+            counts: (0, 0),
         }
     }
 
@@ -271,18 +274,24 @@ impl App {
         self.conversations.get_mut(i)
     }
 
+    /// Conversations with a staged edit (counted after every `update`, so drawing a frame
+    /// costs the same with 100 or 100,000 conversations).
     pub fn staged_count(&self) -> usize {
-        self.conversations
-            .iter()
-            .filter(|c| !c.staged.is_empty())
-            .count()
+        self.counts.0
     }
 
+    /// Conversations that count against the 1,000 marked-or-grouped limit.
     pub fn marked_count(&self) -> usize {
-        self.conversations
-            .iter()
-            .filter(|c| c.is_marked_or_grouped())
-            .count()
+        self.counts.1
+    }
+
+    pub fn recount(&mut self) {
+        let (mut staged, mut marked) = (0, 0);
+        for c in &self.conversations {
+            staged += usize::from(!c.staged.is_empty());
+            marked += usize::from(c.is_marked_or_grouped());
+        }
+        self.counts = (staged, marked);
     }
 
     /// Replaces the conversations with a freshly loaded user: get_list merged with

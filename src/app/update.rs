@@ -21,6 +21,12 @@ const READ_ONLY: &str =
     "read-only: started with --read-only, so nothing can be staged or committed";
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    let cmds = apply(app, msg);
+    app.recount();
+    cmds
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => {
@@ -57,6 +63,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             match result {
                 Ok(data) => {
                     app.load(data);
+                    app.recount();
                     app.conn = ConnState::Ready;
                     set_status(
                         app,
