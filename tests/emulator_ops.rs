@@ -235,7 +235,7 @@ async fn every_kind_of_fault_and_none_changes_anything() {
             Ok(r) => panic!("a call went through: {r:?}"),
             Err(ApiError::Server { code, .. }) => format!("code {code}"),
             Err(ApiError::HttpStatus { status }) => format!("http {status}"),
-            Err(ApiError::Network(_) | ApiError::Protocol(_)) => "dropped".to_owned(),
+            Err(ApiError::Network(_)) => "dropped".to_owned(),
             Err(e) => panic!("{e:?}"),
         };
         kinds.insert(kind);

@@ -677,3 +677,37 @@ async fn responses_carry_every_documented_field() {
     assert_eq!(v["FailAccounts"], json!([""]));
     raw.emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_configured_admin_is_accepted_and_others_are_not() {
+    let raw = Raw::start(EmulatorConfig {
+        admins: vec!["ops".into(), DEMO_ADMIN.into()],
+        secret_key: "another-secret".into(),
+        sdkappid: 1_400_000_123,
+        ..Default::default()
+    })
+    .await;
+    let body = json!({"From_Account": DEMO_USER, "StartIndex": 0}).to_string();
+    for (id, code) in [("ops", 0), (DEMO_ADMIN, 0), ("bob", 60010)] {
+        let sig = usersig::generate_now(1_400_000_123, "another-secret", id, 3600);
+        let query = format!("sdkappid=1400000123&identifier={id}&usersig={sig}");
+        let v = raw
+            .send(paths::GET_CONTACT_GROUP, &query, body.clone(), None)
+            .await;
+        assert_eq!(v["ErrorCode"], code, "{id}: {v}");
+    }
+    // the demo key does not verify for this app
+    let v = raw
+        .send(
+            paths::GET_CONTACT_GROUP,
+            &format!(
+                "sdkappid=1400000123&identifier=ops&usersig={}",
+                usersig::generate_now(1_400_000_123, DEMO_SECRET_KEY, "ops", 3600)
+            ),
+            body,
+            None,
+        )
+        .await;
+    assert_eq!(v["ErrorCode"], 70009);
+    raw.emu.shutdown().await;
+}

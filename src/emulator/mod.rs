@@ -161,8 +161,7 @@ impl RunningEmulator {
 
 /// Serializes under the lock, writes outside it. One writer at a time.
 fn save(shared: &Shared, path: &std::path::Path) -> Result<(), String> {
-    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_writer = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_writer = shared.writing.lock().unwrap_or_else(|e| e.into_inner());
     let bytes = state_file::to_json(&shared.lock())?;
     state_file::write_atomic(path, &bytes)
         .map_err(|e| format!("cannot write the state file {}: {e}", path.display()))
@@ -217,6 +216,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         faults: faults::Faults::new(config.fault_rate, config.fault_seed),
         limiter: faults::RateLimiter::new(config.rate_limit),
         dirty: tokio::sync::Notify::new(),
+        writing: std::sync::Mutex::new(()),
         config: config.clone(),
     });
     let app = routes::router(shared.clone()).into_make_service();
@@ -257,8 +257,8 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
                 let (shared, path) = (shared.clone(), path.clone());
                 match tokio::task::spawn_blocking(move || save(&shared, &path)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "state file"),
-                    Err(e) => tracing::error!(error = %e, "state writer"),
+                    Ok(Err(e)) => eprintln!("convmark: {e}"),
+                    Err(e) => eprintln!("convmark: the state writer failed: {e}"),
                 }
             }
         })
@@ -353,26 +353,44 @@ pub fn banner(emulator: &RunningEmulator) -> String {
     out
 }
 
-/// Waits for Ctrl-C or SIGTERM.
-async fn stop_signal() {
+/// Ctrl-C and SIGTERM, listened for from the moment this is made (before the banner is
+/// printed, so a supervisor that signals right after reading it is heard).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<Self, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let fail = |e: std::io::Error| format!("cannot listen for signals: {e}");
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).map_err(fail)?,
+                int: signal(SignalKind::interrupt()).map_err(fail)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => {}
+                _ = self.int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -383,11 +401,12 @@ pub fn run_serve(args: crate::cli::ServeArgs) -> Result<std::process::ExitCode, 
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
+        let mut signals = StopSignals::listen()?;
         let emulator = spawn(config).await.map_err(|e| e.to_string())?;
         let mut stdout = std::io::stdout();
         let _ = stdout.write_all(banner(&emulator).as_bytes());
         let _ = stdout.flush();
-        stop_signal().await;
+        signals.wait().await;
         eprintln!("convmark: stopping the emulator");
         let state_file = emulator.config.state_file.clone();
         emulator.shutdown().await;

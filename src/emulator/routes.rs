@@ -32,6 +32,8 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// Woken after every mutation when a state file is configured.
     pub dirty: Notify,
+    /// Held while the state file is written: one writer at a time.
+    pub writing: Mutex<()>,
 }
 
 impl Shared {

@@ -269,4 +269,16 @@ mod tests {
         assert_eq!(big_alice.conversations.len(), 100_000);
         assert!(big_alice.record_count() < 600);
     }
+
+    #[test]
+    fn tiny_seeds_work_too() {
+        for n in [0, 1, 3, 8, 13] {
+            let mut s = State::new(&["administrator".to_owned()]);
+            demo(&mut s, n);
+            let alice = s.user(DEMO_USER).unwrap();
+            assert_eq!(alice.conversations.len(), n);
+            assert_eq!(alice.groups.len(), 3);
+            assert!(alice.record_count() >= ARCHIVED_USERS.len() + ARCHIVED_GROUPS.len());
+        }
+    }
 }
