@@ -93,6 +93,23 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
     writer.flush().unwrap();
     wait_for(&parser, "help closed", |s| !s.contains("force quit"));
 
+    // resizing redraws: too small says how big it must be, bigger shows the panes again
+    for (rows, cols, expect) in [(20u16, 60u16, "at least 80x24"), (30, 100, "Conversations")] {
+        parser.lock().unwrap().screen_mut().set_size(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+        );
+        pair.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        wait_for(&parser, expect, |s| s.contains(expect));
+    }
+
     writer.write_all(b"q").unwrap();
     writer.flush().unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
