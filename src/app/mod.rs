@@ -1,6 +1,7 @@
 //! The application: state, messages, the pure `update`, commands and the key map.
 
 pub mod commit;
+mod input;
 pub mod keys;
 pub mod msg;
 pub mod state;
