@@ -20,6 +20,8 @@ use ratatui::backend::TestBackend;
 use tokio::sync::watch;
 
 struct Frame {
+    /// Frames drawn so far.
+    count: u64,
     screen: String,
     in_flight: usize,
     staged: usize,
@@ -35,14 +37,18 @@ impl Harness {
     fn start(client: Client, app: App, initial: Vec<Cmd>, width: u16, height: u16) -> Harness {
         let (keys, events) = mpsc::unbounded();
         let (tx, frames) = watch::channel(Frame {
+            count: 0,
             screen: String::new(),
             in_flight: 1,
             staged: 0,
         });
         let task = tokio::spawn(async move {
             let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            let mut count = 0;
             convmark::runtime::run(&mut terminal, events, app, client, initial, |t, app| {
+                count += 1;
                 tx.send_replace(Frame {
+                    count,
                     screen: convmark::ui::buffer_text(t.backend().buffer()),
                     in_flight: app.in_flight,
                     staged: app.staged_count(),
@@ -438,5 +444,29 @@ async fn filter_add_by_id_preview_and_switch_user() {
     assert!(!screen.contains("not-seen-yet"), "{screen}");
     let app = h.quit().await;
     assert_eq!(app.user.as_deref(), Some("bob"));
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_draws_nothing_and_one_key_draws_one_frame() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let idle = h.frames.borrow().count;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        h.frames.borrow().count,
+        idle,
+        "no redraw while nothing changes"
+    );
+    h.key(KeyCode::Char('j'));
+    h.wait_for("the next row", |s| {
+        s.lines().nth(3).is_some_and(|l| l.starts_with("│›"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.frames.borrow().count, idle + 1);
+    h.quit().await;
     emu.shutdown().await;
 }
