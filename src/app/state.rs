@@ -224,8 +224,8 @@ pub struct App {
     pub committing: bool,
     pub spinner: usize,
     pub quit: bool,
-    /// (staged, marked or grouped), see `recount`.
-    counts: (usize, usize),
+    /// (staged, marked or grouped, with a result), see `recount`.
+    counts: (usize, usize, usize),
 }
 
 impl App {
@@ -258,7 +258,7 @@ impl App {
             committing: false,
             spinner: 0,
             quit: false,
-            counts: (0, 0),
+            counts: (0, 0, 0),
         }
     }
 
@@ -285,13 +285,19 @@ impl App {
         self.counts.1
     }
 
+    /// Conversations that show a commit result.
+    pub fn result_count(&self) -> usize {
+        self.counts.2
+    }
+
     pub fn recount(&mut self) {
-        let (mut staged, mut marked) = (0, 0);
+        let (mut staged, mut marked, mut results) = (0, 0, 0);
         for c in &self.conversations {
             staged += usize::from(!c.staged.is_empty());
             marked += usize::from(c.is_marked_or_grouped());
+            results += usize::from(c.result.is_some());
         }
-        self.counts = (staged, marked);
+        self.counts = (staged, marked, results);
     }
 
     /// Replaces the conversations with a freshly loaded user: get_list merged with

@@ -81,7 +81,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
-    let id_width = width.saturating_sub(20).max(4);
+    // The result column takes room only once a commit has reported something.
+    let result_width = if app.result_count() > 0 { 6 } else { 0 };
+    let id_width = width.saturating_sub(14 + result_width).max(4);
     let rows = usize::from(inner.height);
     let mut lines = Vec::with_capacity(rows);
     if app.visible.is_empty() {
@@ -116,8 +118,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw(mark_symbols(c)),
             Span::raw(" "),
             Span::styled(if c.staged.is_empty() { " " } else { "*" }, theme::staged()),
-            result_cell(c),
         ]);
+        if result_width > 0 {
+            line.push_span(result_cell(c));
+        }
         if selected {
             line = line.style(if focused {
                 theme::selected()
