@@ -295,6 +295,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::EditCustom => begin_custom_edit(app),
         Action::Unstage => {
+            app.counts_stale = true;
             if let Some(c) = app.current_mut() {
                 let had = !c.staged.is_empty();
                 c.staged = Default::default();
@@ -379,6 +380,7 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
         set_status(app, StatusKind::Error, READ_ONLY);
         return;
     }
+    app.counts_stale = true;
     let Some(c) = app.current_mut() else {
         return;
     };
@@ -432,6 +434,7 @@ fn stage_custom(app: &mut App) {
             return;
         }
     };
+    app.counts_stale = true;
     let Some(c) = app.current_mut() else {
         app.editing_custom = false;
         return;

@@ -226,6 +226,8 @@ pub struct App {
     pub quit: bool,
     /// (staged, marked or grouped, with a result), see `recount`.
     counts: (usize, usize, usize),
+    /// Set by whatever changes a stage, a mark or a result; `update` then recounts.
+    pub counts_stale: bool,
 }
 
 impl App {
@@ -259,6 +261,7 @@ impl App {
             spinner: 0,
             quit: false,
             counts: (0, 0, 0),
+            counts_stale: false,
         }
     }
 
@@ -298,6 +301,7 @@ impl App {
             results += usize::from(c.result.is_some());
         }
         self.counts = (staged, marked, results);
+        self.counts_stale = false;
     }
 
     /// Replaces the conversations with a freshly loaded user: get_list merged with

@@ -9,8 +9,16 @@ use super::msg::{BatchOutcome, Cmd, Msg, Records};
 use super::state::{App, ConnState, Focus, RowResult, Status, StatusKind};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    // API results change marks and results; input changes them only where it says so
+    // (`counts_stale`), so moving around 100,000 rows does not recount them.
+    let from_api = !matches!(
+        msg,
+        Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Tick | Msg::Resize { .. }
+    );
     let cmds = apply(app, msg);
-    app.recount();
+    if from_api || app.counts_stale {
+        app.recount();
+    }
     cmds
 }
 
@@ -157,6 +165,7 @@ pub fn open_user(app: &mut App, user: String) -> Vec<Cmd> {
     app.generation += 1;
     app.user = Some(user.clone());
     app.conversations.clear();
+    app.counts_stale = true;
     app.index.clear();
     app.visible.clear();
     app.group_names.clear();
