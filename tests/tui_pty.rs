@@ -24,8 +24,16 @@ fn wait_for(parser: &Arc<Mutex<vt100::Parser>>, what: &str, pred: impl Fn(&str) 
     }
 }
 
-#[test]
-fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
+struct Running {
+    _dir: tempfile::TempDir,
+    pair: portable_pty::PtyPair,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    bytes: Arc<Mutex<usize>>,
+}
+
+fn spawn_demo() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let pair = native_pty_system()
         .openpty(PtySize {
@@ -40,10 +48,9 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
     cmd.env("CONVMARK_CONFIG", dir.path().join("none.toml"));
     cmd.env("CONVMARK_DATA_DIR", dir.path());
     cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
+    let child = pair.slave.spawn_command(cmd).unwrap();
     let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
+    let writer = pair.master.take_writer().unwrap();
     let bytes = Arc::new(Mutex::new(0usize));
     let counted = Arc::clone(&bytes);
     let parser = Arc::new(Mutex::new(vt100::Parser::new(
@@ -62,7 +69,37 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
             *counted.lock().unwrap() += n;
         }
     });
+    Running {
+        _dir: dir,
+        pair,
+        child,
+        writer,
+        parser,
+        bytes,
+    }
+}
 
+fn wait_exit(child: &mut Box<dyn portable_pty::Child + Send + Sync>) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "convmark did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
+    let Running {
+        _dir,
+        pair,
+        mut child,
+        mut writer,
+        parser,
+        bytes,
+    } = spawn_demo();
     let screen = wait_for(&parser, "alice loaded", |s| s.contains("Loaded"));
     assert!(screen.contains("[demo]"), "{screen}");
     assert!(screen.contains("user alice"), "{screen}");
@@ -112,18 +149,30 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
 
     writer.write_all(b"q").unwrap();
     writer.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "convmark did not quit on q");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut child);
     assert!(status.success(), "{status:?}");
     std::thread::sleep(Duration::from_millis(100));
     assert!(
         !parser.lock().unwrap().screen().alternate_screen(),
         "the terminal is restored"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut run = spawn_demo();
+    wait_for(&run.parser, "alice loaded", |s| s.contains("Loaded"));
+    assert!(run.parser.lock().unwrap().screen().alternate_screen());
+    let pid = run.child.process_id().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = wait_exit(&mut run.child);
+    std::thread::sleep(Duration::from_millis(100));
+    let screen = run.parser.lock().unwrap().screen().clone();
+    assert!(!screen.alternate_screen(), "the terminal is restored");
+    run.writer.flush().unwrap();
 }

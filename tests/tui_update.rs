@@ -343,3 +343,34 @@ fn clicks_select_a_row_and_a_bit() {
     assert_eq!(app.cursor, bit(35));
     assert_eq!(app.focus, convmark::app::Focus::Grid);
 }
+
+#[test]
+fn reload_keeps_staged_edits_and_a_late_answer_for_another_load_is_ignored() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('j'), ch('j'), ch(' ')]); // carol
+    let cmds = keys(&mut app, [ch('r')]);
+    let [Cmd::LoadUser { generation, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    // an answer of the previous load arrives late: ignored
+    update(
+        &mut app,
+        Msg::Loaded {
+            generation: generation - 1,
+            user: "alice".into(),
+            result: Ok(user_data(50)),
+        },
+    );
+    assert_eq!(app.conversations.len(), 7);
+    update(
+        &mut app,
+        Msg::Loaded {
+            generation: *generation,
+            user: "alice".into(),
+            result: Ok(user_data(0)),
+        },
+    );
+    assert_eq!(app.staged_count(), 1);
+    let carol = &app.conversations[app.index[&Peer::User("carol".into())]];
+    assert!(carol.staged.set.contains(bit(0)));
+}
