@@ -31,7 +31,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     let cell_width = usize::from(area.width.saturating_sub(2) / 8).max(4);
     let tall = tall_grid(frame.area().height);
-    let legend = if cell_width > 5 || tall {
+    // Labels fit in a cell from 9 columns on ("32● VIP"); narrower grids name bits 0..=3 in
+    // the legend instead.
+    let inline_labels = !tall && cell_width >= 9;
+    let legend = if inline_labels || tall {
         Line::from(vec![
             Span::styled(" ●", theme::on()),
             Span::styled(" on ", theme::muted()),
@@ -107,7 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 staged_sign,
                 theme::staged().patch(cursor_mod(style)),
             ));
-            if !tall && cell_width > 5 {
+            if inline_labels {
                 let room = cell_width - 5;
                 let text: String = label.chars().take(room).collect();
                 used += text.chars().count();
