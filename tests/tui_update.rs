@@ -374,3 +374,22 @@ fn reload_keeps_staged_edits_and_a_late_answer_for_another_load_is_ignored() {
     let carol = &app.conversations[app.index[&Peer::User("carol".into())]];
     assert!(carol.staged.set.contains(bit(0)));
 }
+
+#[test]
+fn the_preview_scrolls_and_shows_one_call_per_100_conversations() {
+    let mut app = loaded_app(300);
+    for _ in 0..150 {
+        keys(&mut app, [ch(' '), ch('j')]);
+    }
+    let text = commit::preview(&app);
+    assert!(
+        text.contains("# call 1 of 2: 100 conversation(s)"),
+        "{text}"
+    );
+    assert!(text.contains("# call 2 of 2: 50 conversation(s)"), "{text}");
+    assert!(text.contains("usersig=<redacted>"));
+    keys(&mut app, [ch('p'), ch('j'), ch('j'), ch('j'), ch('k')]);
+    assert!(matches!(app.overlay, Some(Overlay::Preview { scroll: 2 })));
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.overlay.is_none());
+}

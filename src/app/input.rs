@@ -140,7 +140,29 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     };
     match overlay {
-        Overlay::Help | Overlay::Preview => {
+        Overlay::Preview { scroll } => {
+            let page = u16::try_from(app.list_rows.max(1)).unwrap_or(10);
+            let scroll = match app.keys.action(&key) {
+                Some(Action::Down) => Some(scroll.saturating_add(1)),
+                Some(Action::Up) => Some(scroll.saturating_sub(1)),
+                Some(Action::PageDown) => Some(scroll.saturating_add(page)),
+                Some(Action::PageUp) => Some(scroll.saturating_sub(page)),
+                Some(Action::Top) => Some(0),
+                _ => None,
+            };
+            let closes = matches!(key.code, KeyCode::Esc | KeyCode::Enter)
+                || matches!(
+                    app.keys.action(&key),
+                    Some(Action::Help | Action::Preview | Action::Quit)
+                );
+            if let Some(scroll) = scroll {
+                app.overlay = Some(Overlay::Preview { scroll });
+            } else if !closes {
+                app.overlay = Some(overlay);
+            }
+            Vec::new()
+        }
+        Overlay::Help => {
             let closes = matches!(key.code, KeyCode::Esc | KeyCode::Enter)
                 || matches!(
                     app.keys.action(&key),
@@ -310,7 +332,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
         }
         Action::Commit => return commit(app),
-        Action::Preview => app.overlay = Some(Overlay::Preview),
+        Action::Preview => app.overlay = Some(Overlay::Preview { scroll: 0 }),
         Action::Help => app.overlay = Some(Overlay::Help),
         Action::Filter => {
             app.filtering = true;

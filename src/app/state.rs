@@ -147,9 +147,15 @@ pub enum PromptKind {
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help,
-    Preview,
+    /// The request preview, scrolled down by this many lines.
+    Preview {
+        scroll: u16,
+    },
     Confirm(Confirm),
-    Prompt { kind: PromptKind, input: Input },
+    Prompt {
+        kind: PromptKind,
+        input: Input,
+    },
 }
 
 /// How the status line reads.

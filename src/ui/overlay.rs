@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     match overlay {
         Overlay::Help => help(frame, area, app),
-        Overlay::Preview => {
+        Overlay::Preview { scroll } => {
             let r = centered(
                 area,
                 area.width.saturating_sub(4),
@@ -44,7 +44,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             );
             let inner = popup(frame, r, "Request preview (UserSig redacted) · Esc closes");
             frame.render_widget(
-                Paragraph::new(commit::preview(app)).wrap(Wrap { trim: false }),
+                Paragraph::new(commit::preview(app))
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll, 0)),
                 inner,
             );
         }

@@ -49,7 +49,10 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
         match overlay {
             Overlay::Confirm(_) => vec![("y".into(), "yes"), ("n/Esc".into(), "no")],
             Overlay::Prompt { .. } => vec![("Enter".into(), "ok"), ("Esc".into(), "cancel")],
-            Overlay::Help | Overlay::Preview => vec![("Esc".into(), "close")],
+            Overlay::Help => vec![("Esc".into(), "close")],
+            Overlay::Preview { .. } => {
+                vec![("↑↓ PgUp PgDn".into(), "scroll"), ("Esc".into(), "close")]
+            }
         }
     } else if app.editing_custom {
         vec![
