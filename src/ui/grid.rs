@@ -64,20 +64,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let mut bottom = Vec::new();
         for col in 0..8u8 {
             let b = bit(row * 8 + col);
-            let (on_server, staged_sign, on_after) = match current {
-                Some(c) => {
-                    let sign = if c.staged.set.contains(b) {
-                        "+"
-                    } else if c.staged.clear.contains(b) {
-                        "-"
-                    } else {
-                        " "
-                    };
-                    (c.mark.value.contains(b), sign, c.effective().contains(b))
-                }
-                None => (false, " ", false),
+            // the value after the staged edit, and `+`/`-` when the bit is staged
+            let (staged_sign, on_after) = match current {
+                Some(c) if c.staged.set.contains(b) => ("+", true),
+                Some(c) if c.staged.clear.contains(b) => ("-", false),
+                Some(c) => (" ", c.mark.value.contains(b)),
+                None => (" ", false),
             };
-            let _ = on_server;
             let is_cursor = b == app.cursor;
             let mut style = if b.is_reserved() {
                 theme::reserved()
