@@ -63,48 +63,13 @@ where
     for cmd in initial {
         execute(cmd, &client, &tx);
     }
-    let mut dirty = true;
     let mut ticker = tokio::time::interval(SPINNER_TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    draw(terminal, &app, &mut observe)?;
     loop {
-        // Handle everything that is already waiting, then draw once.
-        loop {
-            let msg = if let Ok(msg) = rx.try_recv() {
-                Some(msg)
-            } else {
-                // Poll with this task's own waker (a no-op waker would lose the wake-up of
-                // crossterm's EventStream).
-                match std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await {
-                    Poll::Ready(Some(Ok(event))) => event_msg(event),
-                    Poll::Ready(Some(Err(e))) => {
-                        return Err(RuntimeError::Terminal(e.to_string()));
-                    }
-                    Poll::Ready(None) => return Ok(app),
-                    Poll::Pending => break,
-                }
-            };
-            if let Some(msg) = msg {
-                dirty = true;
-                for cmd in update(&mut app, msg) {
-                    execute(cmd, &client, &tx);
-                }
-                if app.quit {
-                    return Ok(app);
-                }
-            }
-        }
-        if dirty {
-            terminal
-                .autoresize()
-                .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
-            terminal
-                .draw(|frame| crate::ui::render(frame, &app))
-                .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
-            observe(terminal, &app);
-            dirty = false;
-        }
+        // Wait for something to happen (the spinner ticks only while a request is out).
         let spinning = app.in_flight > 0;
-        let msg = tokio::select! {
+        let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => event_msg(event),
                 Some(Err(e)) => return Err(RuntimeError::Terminal(e.to_string())),
@@ -113,23 +78,61 @@ where
             Some(msg) = rx.recv() => Some(msg),
             _ = ticker.tick(), if spinning => Some(Msg::Tick),
         };
-        if let Some(msg) = msg {
-            dirty = true;
-            for cmd in update(&mut app, msg) {
-                execute(cmd, &client, &tx);
+        let mut dirty = false;
+        let mut next = first;
+        // Handle it and everything else already waiting, then draw once.
+        loop {
+            if let Some(msg) = next.take() {
+                dirty = true;
+                for cmd in update(&mut app, msg) {
+                    execute(cmd, &client, &tx);
+                }
+                if app.quit {
+                    return Ok(app);
+                }
             }
-            if app.quit {
-                return Ok(app);
+            if let Ok(msg) = rx.try_recv() {
+                next = Some(msg);
+                continue;
+            }
+            // Poll with this task's own waker (a no-op waker would lose the wake-up of
+            // crossterm's EventStream).
+            match std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await {
+                Poll::Ready(Some(Ok(event))) => next = event_msg(event),
+                Poll::Ready(Some(Err(e))) => return Err(RuntimeError::Terminal(e.to_string())),
+                Poll::Ready(None) => return Ok(app),
+                Poll::Pending => break,
             }
         }
+        if dirty {
+            draw(terminal, &app, &mut observe)?;
+        }
     }
+}
+
+fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    observe: &mut impl FnMut(&Terminal<B>, &App),
+) -> Result<(), RuntimeError> {
+    terminal
+        .autoresize()
+        .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
+    terminal
+        .draw(|frame| crate::ui::render(frame, app))
+        .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
+    observe(terminal, app);
+    Ok(())
 }
 
 fn event_msg(event: Event) -> Option<Msg> {
     match event {
         Event::Key(key) => Some(Msg::Key(key)),
         Event::Paste(text) => Some(Msg::Paste(text)),
-        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        // Only clicks: mouse moves would redraw for nothing.
+        Event::Mouse(mouse) if matches!(mouse.kind, crossterm::event::MouseEventKind::Down(_)) => {
+            Some(Msg::Mouse(mouse))
+        }
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,
     }
