@@ -5,6 +5,7 @@
 //! only `api` wire types and `domain` rules with the client.
 
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod commands;
@@ -12,4 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod emulator;
 pub mod journal;
+pub mod runtime;
+pub mod terminal;
 pub mod tui;
+pub mod ui;

@@ -40,6 +40,15 @@ pub enum Edition {
     Pro,
 }
 
+impl From<crate::cli::EditionArg> for Edition {
+    fn from(arg: crate::cli::EditionArg) -> Self {
+        match arg {
+            crate::cli::EditionArg::Ultimate => Edition::Ultimate,
+            crate::cli::EditionArg::Pro => Edition::Pro,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seed {
     /// Deterministic demo data; the main demo user gets this many conversations.
@@ -306,10 +315,7 @@ pub fn config_from_args(args: &crate::cli::ServeArgs) -> Result<EmulatorConfig, 
             },
             crate::cli::SeedArg::None => Seed::None,
         },
-        edition: match args.edition {
-            crate::cli::EditionArg::Ultimate => Edition::Ultimate,
-            crate::cli::EditionArg::Pro => Edition::Pro,
-        },
+        edition: args.edition.into(),
         state_file: args.state.clone(),
         tls_cert_out: args.cert.clone(),
         tls: args.tls,

@@ -1,0 +1,297 @@
+//! The loop: terminal events and API results become messages; `update` changes the state and
+//! returns commands; commands run as tokio tasks that send their results back. The screen is
+//! drawn only when something changed and no message is waiting; a spinner ticks only while a
+//! request is in flight.
+//!
+//! The backend and the input stream are parameters, so tests run this very loop on a
+//! `TestBackend` with scripted keys against the emulator.
+
+use std::io;
+use std::task::Poll;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use crate::api::wire::{
+    ASSIST_FLAGS_ALL, ContactItem, GetContactGroupRequest, GetListRequest,
+    SearchContactGroupRequest,
+};
+use crate::api::{ApiError, Client};
+use crate::app::{App, BatchOutcome, Cmd, Msg, Records, UserData, commit, update};
+use crate::domain::{MAX_SEARCH_ITEMS, Peer};
+
+/// Pages are bounded so that a server that never says "complete" cannot loop forever.
+const MAX_PAGES: usize = 10_000;
+const SPINNER_TICK: Duration = Duration::from_millis(120);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("terminal error: {0}")]
+    Terminal(String),
+}
+
+/// Runs the TUI until quit. `observe` is called after every drawn frame (tests read the
+/// screen through it). Returns the final state.
+pub async fn run<B, S, F>(
+    terminal: &mut Terminal<B>,
+    mut events: S,
+    mut app: App,
+    client: Client,
+    initial: Vec<Cmd>,
+    mut observe: F,
+) -> Result<App, RuntimeError>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+    F: FnMut(&Terminal<B>, &App),
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let size = terminal
+        .size()
+        .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
+    update(
+        &mut app,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    for cmd in initial {
+        execute(cmd, &client, &tx);
+    }
+    let mut ticker = tokio::time::interval(SPINNER_TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    draw(terminal, &app, &mut observe)?;
+    loop {
+        // Wait for something to happen (the spinner ticks only while a request is out).
+        let spinning = app.in_flight > 0;
+        let first = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => event_msg(event),
+                Some(Err(e)) => return Err(RuntimeError::Terminal(e.to_string())),
+                None => return Ok(app),
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            _ = ticker.tick(), if spinning => Some(Msg::Tick),
+        };
+        let mut dirty = false;
+        let mut next = first;
+        // Handle it and everything else already waiting, then draw once.
+        loop {
+            if let Some(msg) = next.take() {
+                dirty = true;
+                for cmd in update(&mut app, msg) {
+                    execute(cmd, &client, &tx);
+                }
+                if app.quit {
+                    return Ok(app);
+                }
+            }
+            if let Ok(msg) = rx.try_recv() {
+                next = Some(msg);
+                continue;
+            }
+            // Poll with this task's own waker (a no-op waker would lose the wake-up of
+            // crossterm's EventStream).
+            match std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await {
+                Poll::Ready(Some(Ok(event))) => next = event_msg(event),
+                Poll::Ready(Some(Err(e))) => return Err(RuntimeError::Terminal(e.to_string())),
+                Poll::Ready(None) => return Ok(app),
+                Poll::Pending => break,
+            }
+        }
+        if dirty {
+            draw(terminal, &app, &mut observe)?;
+        }
+    }
+}
+
+fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    observe: &mut impl FnMut(&Terminal<B>, &App),
+) -> Result<(), RuntimeError> {
+    terminal
+        .autoresize()
+        .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
+    terminal
+        .draw(|frame| crate::ui::render(frame, app))
+        .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
+    observe(terminal, app);
+    Ok(())
+}
+
+fn event_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        // Only clicks: mouse moves would redraw for nothing.
+        Event::Mouse(mouse) if matches!(mouse.kind, crossterm::event::MouseEventKind::Down(_)) => {
+            Some(Msg::Mouse(mouse))
+        }
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+/// Starts the side effect of a command; its result arrives later as a message.
+fn execute(cmd: Cmd, client: &Client, tx: &mpsc::UnboundedSender<Msg>) {
+    let client = client.clone();
+    let tx = tx.clone();
+    match cmd {
+        Cmd::Quit => {}
+        Cmd::LoadUser { generation, user } => {
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let result = load_user(&client, &user).await;
+                tracing::info!(
+                    user = %user,
+                    ms = started.elapsed().as_millis() as u64,
+                    ok = result.is_ok(),
+                    "loaded user"
+                );
+                let _ = tx.send(Msg::Loaded {
+                    generation,
+                    user,
+                    result,
+                });
+            });
+        }
+        Cmd::Commit {
+            generation,
+            user,
+            batches,
+        } => {
+            tokio::spawn(async move {
+                // Batches go out concurrently; the client's pacer keeps them under the limit.
+                let calls = batches.into_iter().map(|batch| {
+                    let client = client.clone();
+                    let user = user.clone();
+                    async move {
+                        let req = commit::request(&user, &batch);
+                        let result = client.mark_contact(&req).await;
+                        tracing::info!(
+                            user = %user,
+                            items = req.mark_item.len(),
+                            result = ?result.as_ref().map(|r| r.result_item.iter().map(|i| i.result_code).collect::<Vec<_>>()),
+                            "mark_contact"
+                        );
+                        BatchOutcome {
+                            sent: batch,
+                            result,
+                        }
+                    }
+                });
+                let outcomes = futures::future::join_all(calls).await;
+                let _ = tx.send(Msg::Committed {
+                    generation,
+                    outcomes,
+                });
+            });
+        }
+        Cmd::ReadBack {
+            generation,
+            user,
+            peers,
+        } => {
+            tokio::spawn(async move {
+                let result = search(&client, &user, &peers).await;
+                let _ = tx.send(Msg::ReadBack { generation, result });
+            });
+        }
+        Cmd::LookUp {
+            generation,
+            user,
+            peer,
+        } => {
+            tokio::spawn(async move {
+                let result = search(&client, &user, std::slice::from_ref(&peer)).await;
+                let _ = tx.send(Msg::LookedUp {
+                    generation,
+                    peer,
+                    result,
+                });
+            });
+        }
+    }
+}
+
+/// Reads every page of get_list (AssistFlags 63, the four cursors passed back) and of
+/// get_contact_group.
+pub async fn load_user(client: &Client, user: &str) -> Result<UserData, ApiError> {
+    let list = async {
+        let mut req = GetListRequest {
+            from_account: user.to_owned(),
+            assist_flags: ASSIST_FLAGS_ALL,
+            ..Default::default()
+        };
+        let mut sessions = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let resp = client.get_list(&req).await?;
+            let done = resp.complete_flag == 1 || resp.session_item.is_empty();
+            sessions.extend(resp.session_item);
+            if done {
+                break;
+            }
+            req.time_stamp = resp.time_stamp;
+            req.start_index = resp.start_index;
+            req.top_time_stamp = resp.top_time_stamp;
+            req.top_start_index = resp.top_start_index;
+        }
+        Ok::<_, ApiError>(sessions)
+    };
+    let groups = async {
+        let mut req = GetContactGroupRequest {
+            from_account: user.to_owned(),
+            start_index: 0,
+        };
+        let mut records = Vec::new();
+        let mut groups = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let resp = client.get_contact_group(&req).await?;
+            let next = resp.next_cursor();
+            let done =
+                resp.complete_flag == 1 || resp.contact_item.is_empty() || next == req.start_index;
+            records.extend(resp.contact_item);
+            for g in resp.group_item {
+                if !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+            if done {
+                break;
+            }
+            req.start_index = next;
+        }
+        Ok::<_, ApiError>((records, groups))
+    };
+    let (sessions, (records, groups)) = futures::try_join!(list, groups)?;
+    Ok(UserData {
+        sessions,
+        records,
+        groups,
+    })
+}
+
+/// search_contact_group in calls of at most 300 conversations.
+pub async fn search(client: &Client, user: &str, peers: &[Peer]) -> Result<Records, ApiError> {
+    let mut out = Records::default();
+    for chunk in crate::domain::batches(peers, MAX_SEARCH_ITEMS) {
+        let req = SearchContactGroupRequest {
+            from_account: user.to_owned(),
+            contact_item: chunk.iter().cloned().map(ContactItem).collect(),
+        };
+        let resp = client.search_contact_group(&req).await?;
+        out.records.extend(resp.contact_result_item);
+        for g in resp.group_item {
+            if !out.groups.contains(&g) {
+                out.groups.push(g);
+            }
+        }
+    }
+    Ok(out)
+}

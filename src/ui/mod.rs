@@ -1,0 +1,79 @@
+//! Drawing: one file per pane plus overlays and the theme. Render reads the state only.
+
+pub mod custom;
+pub mod detail;
+pub mod grid;
+pub mod header;
+pub mod layout;
+pub mod list;
+pub mod overlay;
+pub mod status;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::Alignment;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::App;
+
+pub fn render(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if layout::too_small(area) {
+        let text = vec![
+            Line::from("convmark needs a bigger terminal"),
+            Line::from(format!(
+                "at least {}x{}, this one is {}x{}",
+                layout::MIN_WIDTH,
+                layout::MIN_HEIGHT,
+                area.width,
+                area.height
+            )),
+            Line::from("resize it, or press q to quit"),
+        ];
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let a = layout::areas(area);
+    header::render(frame, a.header, app);
+    list::render(frame, a.list, app);
+    grid::render(frame, a.grid, app);
+    detail::render(frame, a.detail, app);
+    custom::render(frame, a.custom, app);
+    status::render(frame, a.status, a.hints, app);
+    overlay::render(frame, area, app);
+}
+
+/// The screen as plain text, one line per row (for tests and snapshots).
+pub fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for x in area.left()..area.right() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if let Some(cell) = buffer.cell((x, y)) {
+                let s = cell.symbol();
+                line.push_str(s);
+                skip = unicode_width(s).saturating_sub(1);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn unicode_width(s: &str) -> usize {
+    use ratatui::text::Span;
+    Span::raw(s).width()
+}

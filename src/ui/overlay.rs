@@ -1,0 +1,152 @@
+//! Overlays: help (from the live key map), request preview, confirmations, prompts.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::{Action, App, Confirm, Overlay, PromptKind, commit};
+
+use super::theme;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::guidance())
+        .title(Span::styled(format!(" {title} "), theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(overlay) = &app.overlay else {
+        return;
+    };
+    match overlay {
+        Overlay::Help => help(frame, area, app),
+        Overlay::Preview { scroll } => {
+            let r = centered(
+                area,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(2),
+            );
+            let inner = popup(frame, r, "Request preview (UserSig redacted) · Esc closes");
+            frame.render_widget(
+                Paragraph::new(commit::preview(app))
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll, 0)),
+                inner,
+            );
+        }
+        Overlay::Confirm(what) => {
+            let text = match what {
+                Confirm::Quit => {
+                    let staged = app.staged_count();
+                    let mut lines = vec![Line::from(format!(
+                        "{staged} conversation(s) have staged edits that were not sent."
+                    ))];
+                    if app.in_flight > 0 {
+                        lines.push(Line::from("A request is still in flight."));
+                    }
+                    lines.push(Line::from("Quit anyway? y = quit, n = stay"));
+                    lines
+                }
+                Confirm::ToggleReserved(b) => vec![
+                    Line::from(format!(
+                        "Wire index {} (the docs' {}) is reserved for Chat's internal use.",
+                        b.get(),
+                        b.docs_name()
+                    )),
+                    Line::from("Changing it may break clients. Stage it anyway?"),
+                    Line::from("y = stage, n = cancel"),
+                ],
+            };
+            let r = centered(area, 60, u16::try_from(text.len()).unwrap_or(3) + 2);
+            let inner = popup(frame, r, "Confirm");
+            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+        }
+        Overlay::Prompt { kind, input } => {
+            let (title, hint) = match kind {
+                PromptKind::User => ("Open user", "the user ID whose conversations to inspect"),
+                PromptKind::AddConversation => (
+                    "Add conversation",
+                    "c2c_USERID, group_GROUPID or a bare user ID",
+                ),
+            };
+            let r = centered(area, 60, 4);
+            let inner = popup(frame, r, title);
+            let [hint_area, input_area] =
+                Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+            frame.render_widget(
+                Paragraph::new(Span::styled(hint, theme::muted())),
+                hint_area,
+            );
+            let width = usize::from(input_area.width.max(1));
+            let scroll = input.visual_scroll(width.saturating_sub(1));
+            let shown: String = input.value().chars().skip(scroll).collect();
+            frame.render_widget(Paragraph::new(format!("› {shown}")), input_area);
+            let x =
+                u16::try_from(input.visual_cursor().saturating_sub(scroll) + 2).unwrap_or(u16::MAX);
+            frame.set_cursor_position(Position::new(
+                input_area
+                    .x
+                    .saturating_add(x.min(input_area.width.saturating_sub(1))),
+                input_area.y,
+            ));
+        }
+    }
+}
+
+fn help(frame: &mut Frame, area: Rect, app: &App) {
+    let r = centered(area, area.width.saturating_sub(4).min(78), area.height);
+    let inner = popup(frame, r, "Help · Esc closes");
+    let entry = |keys: String, what: &'static str| {
+        vec![
+            Span::styled(format!("{keys:<11}"), theme::guidance()),
+            Span::raw(format!("{what:<24}")),
+        ]
+    };
+    let mut entries: Vec<Vec<Span>> = Action::ALL
+        .into_iter()
+        .map(|a| entry(app.keys.all_keys(a), a.description()))
+        .collect();
+    entries.push(entry("Ctrl-C".into(), "force quit"));
+    let half = entries.len().div_ceil(2);
+    let mut lines = Vec::new();
+    for row in 0..half {
+        let mut spans = entries.get(row).cloned().unwrap_or_default();
+        spans.push(Span::raw("  "));
+        spans.extend(entries.get(row + half).cloned().unwrap_or_default());
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        "Rows: ↑ pinned · @ user, # group · S U F H star unread fold hide · x extension bit · m custom mark · * staged · ✓/✗ last commit",
+        theme::muted(),
+    ));
+    lines.push(Line::styled(
+        "Editing: Space stages a flip, Enter edits the custom mark; nothing is sent until c.",
+        theme::muted(),
+    ));
+    lines.push(Line::from(vec![
+        Span::styled("config ", theme::muted()),
+        Span::raw(app.session.config_path.clone()),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("log    ", theme::muted()),
+        Span::raw(app.session.log_path.clone()),
+    ]));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

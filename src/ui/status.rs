@@ -1,0 +1,110 @@
+//! The status line (the last result, with its ResultCode and what to do) and the key hints
+//! of the focused pane, generated from the live key map.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::{Action, App, Focus, Overlay, StatusKind};
+
+use super::theme;
+
+pub fn render(frame: &mut Frame, status: Rect, hints: Rect, app: &App) {
+    let line = match &app.status {
+        Some(s) => {
+            let (icon, style) = match s.kind {
+                StatusKind::Info => ("›", theme::guidance()),
+                StatusKind::Ok => ("✓", theme::ok()),
+                StatusKind::Error => ("✗", theme::error()),
+            };
+            Line::from(vec![
+                Span::styled(format!(" {icon} "), style),
+                Span::styled(s.text.clone(), style),
+            ])
+        }
+        None => Line::from(""),
+    };
+    // A long result (a ResultCode with its meaning and what to do) takes the hints' row too.
+    if line.width() > usize::from(status.width) {
+        let both = Rect::new(
+            status.x,
+            status.y,
+            status.width,
+            status.height + hints.height,
+        );
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), both);
+    } else {
+        frame.render_widget(Paragraph::new(line), status);
+        frame.render_widget(
+            Paragraph::new(hint_line(app, usize::from(hints.width))),
+            hints,
+        );
+    }
+}
+
+fn hint_line(app: &App, width: usize) -> Line<'static> {
+    let k = |a: Action| app.keys.hint(a);
+    let pairs: Vec<(String, &str)> = if let Some(overlay) = &app.overlay {
+        match overlay {
+            Overlay::Confirm(_) => vec![("y".into(), "yes"), ("n/Esc".into(), "no")],
+            Overlay::Prompt { .. } => vec![("Enter".into(), "ok"), ("Esc".into(), "cancel")],
+            Overlay::Help => vec![("Esc".into(), "close")],
+            Overlay::Preview { .. } => {
+                vec![("↑↓ PgUp PgDn".into(), "scroll"), ("Esc".into(), "close")]
+            }
+        }
+    } else if app.editing_custom {
+        vec![
+            ("Enter".into(), "stage"),
+            ("Esc".into(), "cancel"),
+            ("typing".into(), "edits the text"),
+        ]
+    } else if app.filtering {
+        vec![
+            ("Enter".into(), "keep filter"),
+            ("Esc".into(), "clear"),
+            ("↑↓".into(), "move"),
+        ]
+    } else {
+        let mut v: Vec<(String, &str)> = match app.focus {
+            Focus::List => vec![
+                (format!("{}{}", k(Action::Up), k(Action::Down)), "move"),
+                (k(Action::Toggle), "flip"),
+                (k(Action::Filter), "filter"),
+            ],
+            Focus::Grid => vec![
+                ("hjkl".into(), "move"),
+                (k(Action::Toggle), "flip"),
+                (k(Action::EditCustom), "custom"),
+            ],
+            Focus::Custom => vec![
+                (k(Action::EditCustom), "edit"),
+                (k(Action::Unstage), "unstage"),
+            ],
+        };
+        v.extend([
+            (k(Action::Commit), "commit"),
+            (k(Action::Preview), "preview"),
+            (k(Action::Help), "help"),
+            (k(Action::Quit), "quit"),
+            (k(Action::NextPane), "pane"),
+            (k(Action::Add), "add"),
+            (k(Action::SwitchUser), "user"),
+            (k(Action::Reload), "reload"),
+        ]);
+        v
+    };
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (key, what) in pairs {
+        let cost = key.chars().count() + what.chars().count() + 2;
+        if used + cost > width {
+            break;
+        }
+        used += cost;
+        spans.push(Span::styled(key, theme::guidance()));
+        spans.push(Span::styled(format!(" {what} "), theme::muted()));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,472 @@
+//! The real loop on a TestBackend with scripted keys, against the real emulator on a loopback
+//! port: load a user, flip a bit, edit the custom mark, commit, see the result inline and the
+//! emulator holding the new value; and the failure paths, with nothing lost.
+#![allow(clippy::unwrap_used)]
+
+mod tui_support;
+
+use std::io;
+use std::time::Duration;
+
+use convmark::api::wire::{ContactItem, SearchContactGroupRequest};
+use convmark::api::{Auth, Client, ClientConfig, usersig};
+use convmark::app::{App, Cmd, KeyMap, Msg, Session, update};
+use convmark::domain::{MarkSet, Peer};
+use convmark::emulator::{self, DEMO_USER, Edition, EmulatorConfig, RunningEmulator, Seed};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::watch;
+
+struct Frame {
+    /// Frames drawn so far.
+    count: u64,
+    screen: String,
+    in_flight: usize,
+    staged: usize,
+}
+
+struct Harness {
+    keys: mpsc::UnboundedSender<io::Result<Event>>,
+    frames: watch::Receiver<Frame>,
+    task: tokio::task::JoinHandle<App>,
+}
+
+impl Harness {
+    fn start(client: Client, app: App, initial: Vec<Cmd>, width: u16, height: u16) -> Harness {
+        let (keys, events) = mpsc::unbounded();
+        let (tx, frames) = watch::channel(Frame {
+            count: 0,
+            screen: String::new(),
+            in_flight: 1,
+            staged: 0,
+        });
+        let task = tokio::spawn(async move {
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            let mut count = 0;
+            convmark::runtime::run(&mut terminal, events, app, client, initial, |t, app| {
+                count += 1;
+                tx.send_replace(Frame {
+                    count,
+                    screen: convmark::ui::buffer_text(t.backend().buffer()),
+                    in_flight: app.in_flight,
+                    staged: app.staged_count(),
+                });
+            })
+            .await
+            .unwrap()
+        });
+        Harness { keys, frames, task }
+    }
+
+    fn send(&self, code: KeyCode, modifiers: KeyModifiers) {
+        self.keys
+            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, modifiers))))
+            .unwrap();
+    }
+
+    fn key(&self, code: KeyCode) {
+        self.send(code, KeyModifiers::NONE);
+    }
+
+    fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn paste(&self, text: &str) {
+        self.keys
+            .unbounded_send(Ok(Event::Paste(text.to_owned())))
+            .unwrap();
+    }
+
+    /// Waits until a drawn frame satisfies `pred` (with no request in flight) and returns
+    /// its screen.
+    async fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            {
+                let f = self.frames.borrow_and_update();
+                if f.in_flight == 0 && pred(&f.screen) {
+                    return f.screen.clone();
+                }
+            }
+            let last = self.frames.borrow().screen.clone();
+            tokio::time::timeout_at(deadline, self.frames.changed())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}; screen:\n{last}"))
+                .unwrap();
+        }
+    }
+
+    async fn staged(&self) -> usize {
+        self.frames.borrow().staged
+    }
+
+    async fn quit(self) -> App {
+        self.send(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+}
+
+async fn emulator(edition: Edition) -> RunningEmulator {
+    emulator::spawn(EmulatorConfig {
+        seed: Seed::Demo {
+            conversations: 1000,
+        },
+        edition,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn session(emu: &RunningEmulator) -> Session {
+    Session {
+        sdkappid: emu.config.sdkappid,
+        endpoint: emu.base_url.to_string(),
+        demo: true,
+        ..Default::default()
+    }
+}
+
+fn selected_peer(screen: &str) -> Peer {
+    let title = screen
+        .lines()
+        .find_map(|l| l.split("Bits of ").nth(1))
+        .unwrap();
+    Peer::parse(title.split_whitespace().next().unwrap()).unwrap()
+}
+
+async fn server_marks(client: &Client, peer: &Peer) -> (MarkSet, String) {
+    let resp = client
+        .search_contact_group(&SearchContactGroupRequest {
+            from_account: DEMO_USER.into(),
+            contact_item: vec![ContactItem(peer.clone())],
+        })
+        .await
+        .unwrap();
+    let r = &resp.contact_result_item[0];
+    (
+        r.standard_mark.value,
+        r.custom_mark.clone().unwrap_or_default(),
+    )
+}
+
+fn start_demo(emu: &RunningEmulator, client: &Client, width: u16, height: u16) -> Harness {
+    let (app, cmds) = convmark::tui::build_app(
+        session(emu),
+        client,
+        KeyMap::default(),
+        tui_support::labels(),
+        Some(DEMO_USER.into()),
+    );
+    Harness::start(client.clone(), app, cmds, width, height)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn space_on_bit_40_and_a_custom_mark_then_c_commits_and_the_emulator_holds_them() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    assert!(screen.contains("user alice"), "{screen}");
+    let peer = selected_peer(&screen);
+    let (before, _) = server_marks(&client, &peer).await;
+    let bit40 = convmark::app::bit(40);
+
+    // to the grid, down 5 rows to bit 40, flip it
+    h.key(KeyCode::Tab);
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char(' '));
+    let screen = h
+        .wait_for("bit 40 staged", |s| s.contains("Staged: bit 40"))
+        .await;
+    assert!(
+        screen.contains("40●+") || screen.contains("40○-"),
+        "{screen}"
+    );
+    assert_eq!(h.staged().await, 1);
+
+    // edit the custom mark: typing `q` and `c` types them, it does not quit or commit
+    h.key(KeyCode::Enter);
+    h.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("vip qc 客户");
+    let screen = h
+        .wait_for("typed text", |s| s.contains("vip qc 客户"))
+        .await;
+    assert!(screen.contains("13/256 bytes"), "{screen}");
+    h.key(KeyCode::Enter);
+    h.wait_for("custom staged", |s| s.contains("Staged the custom mark"))
+        .await;
+
+    h.key(KeyCode::Char('c'));
+    let screen = h
+        .wait_for("the commit result", |s| s.contains("read back 1"))
+        .await;
+    assert!(screen.contains("ResultCode 0: success"), "{screen}");
+    assert!(screen.contains("✓ 0"), "row shows its result: {screen}");
+    assert_eq!(h.staged().await, 0);
+
+    let (after, custom) = server_marks(&client, &peer).await;
+    assert_eq!(after.contains(bit40), !before.contains(bit40));
+    assert_eq!(
+        after.0 & !bit40.mask(),
+        before.0 & !bit40.mask(),
+        "only bit 40 changed"
+    );
+    assert_eq!(custom, "vip qc 客户");
+
+    let app = h.quit().await;
+    assert_eq!(app.staged_count(), 0);
+    let c = app.current().unwrap();
+    assert_eq!(c.mark.value, after, "the grid shows what the server holds");
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_257_byte_custom_mark_is_refused_locally_and_nothing_is_sent() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let peer = selected_peer(&screen);
+    let before = server_marks(&client, &peer).await;
+
+    h.key(KeyCode::Enter);
+    h.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.paste(&"a".repeat(257));
+    let screen = h
+        .wait_for("257 bytes", |s| s.contains("257/256 bytes"))
+        .await;
+    assert!(screen.contains("too long"), "{screen}");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("the refusal", |s| s.contains("Not staged"))
+        .await;
+    assert!(screen.contains("257 bytes"), "{screen}");
+    assert_eq!(h.staged().await, 0);
+    // still editing: one character less and it stages
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Enter);
+    h.wait_for("staged", |s| s.contains("Staged the custom mark"))
+        .await;
+    assert_eq!(h.staged().await, 1);
+    // quitting with a staged edit asks first; n stays
+    h.key(KeyCode::Char('q'));
+    h.wait_for("the quit question", |s| s.contains("Quit anyway?"))
+        .await;
+    h.key(KeyCode::Char('n'));
+    h.wait_for("cancelled", |s| s.contains("Cancelled")).await;
+    let app = h.quit().await;
+    assert_eq!(app.staged_count(), 1);
+    assert_eq!(
+        server_marks(&client, &peer).await,
+        before,
+        "nothing was sent"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pro_edition_answers_51013_inline_and_the_edit_stays_staged() {
+    let emu = emulator(Edition::Pro).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let peer = selected_peer(&screen);
+    let before = server_marks(&client, &peer).await;
+
+    h.key(KeyCode::Tab);
+    for _ in 0..4 {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char(' '));
+    h.wait_for("bit 32 staged", |s| s.contains("Staged: bit 32"))
+        .await;
+    h.key(KeyCode::Char('c'));
+    let screen = h
+        .wait_for("51013", |s| s.contains("ResultCode 51013"))
+        .await;
+    assert!(screen.contains("1 failed (still staged)"), "{screen}");
+    assert!(screen.contains("✗51013"), "row shows its code: {screen}");
+    assert_eq!(h.staged().await, 1);
+    let app = h.quit().await;
+    assert_eq!(app.staged_count(), 1);
+    assert!(
+        app.current()
+            .unwrap()
+            .staged
+            .set
+            .contains(convmark::app::bit(32))
+            || app
+                .current()
+                .unwrap()
+                .staged
+                .clear
+                .contains(convmark::app::bit(32))
+    );
+    assert_eq!(server_marks(&client, &peer).await, before);
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_usersig_answers_70001_inline_and_nothing_is_lost() {
+    let emu = emulator(Edition::Ultimate).await;
+    let good = Client::new(emu.client_config()).unwrap();
+    // alice is loaded with a good signature; the session then runs with an expired one
+    let data = convmark::runtime::load_user(&good, DEMO_USER)
+        .await
+        .unwrap();
+    let mut config: ClientConfig = emu.client_config();
+    let expired = usersig::generate(
+        emu.config.sdkappid,
+        &emu.config.secret_key,
+        &emu.config.admins[0],
+        60,
+        1_600_000_000,
+    );
+    config.auth = Auth::UserSig(expired);
+    let bad = Client::new(config).unwrap();
+    let (mut app, cmds) = convmark::tui::build_app(
+        session(&emu),
+        &bad,
+        KeyMap::default(),
+        tui_support::labels(),
+        Some(DEMO_USER.into()),
+    );
+    let generation = app.generation;
+    update(
+        &mut app,
+        Msg::Loaded {
+            generation,
+            user: DEMO_USER.into(),
+            result: Ok(data),
+        },
+    );
+    assert!(matches!(cmds.as_slice(), [Cmd::LoadUser { .. }]));
+    let mut h = Harness::start(bad, app, Vec::new(), 80, 24);
+    let screen = h.wait_for("alice shown", |s| s.contains("Loaded")).await;
+    let peer = selected_peer(&screen);
+    let before = server_marks(&good, &peer).await;
+
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Enter);
+    h.type_text("!");
+    h.key(KeyCode::Enter);
+    h.wait_for("staged", |s| s.contains("Staged the custom mark"))
+        .await;
+    h.key(KeyCode::Char('c'));
+    let screen = h
+        .wait_for("70001", |s| s.contains("ResultCode 70001"))
+        .await;
+    assert!(screen.contains("1 failed (still staged)"), "{screen}");
+    assert_eq!(h.staged().await, 1);
+    let app = h.quit().await;
+    let c = app.current().unwrap();
+    assert!(c.staged.custom.is_some() && !c.staged.set.is_empty() || !c.staged.clear.is_empty());
+    assert_eq!(server_marks(&good, &peer).await, before);
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_add_by_id_preview_and_switch_user() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 120, 40);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+
+    // `/` filters by substring; typed `q` and `c` go into the filter
+    h.key(KeyCode::Char('/'));
+    h.type_text("bob");
+    let screen = h
+        .wait_for("filtered", |s| s.contains("Bits of c2c_bob"))
+        .await;
+    assert!(screen.contains("/ bob"), "{screen}");
+    h.key(KeyCode::Esc);
+
+    // `a` adds a conversation that is in neither list, read with search_contact_group
+    h.key(KeyCode::Char('a'));
+    h.wait_for("the prompt", |s| s.contains("Add conversation"))
+        .await;
+    h.type_text("c2c_bob");
+    h.key(KeyCode::Enter);
+    h.wait_for("already listed", |s| s.contains("already in the list"))
+        .await;
+    h.key(KeyCode::Char('a'));
+    h.type_text("group_@TGS#not-seen-yet");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("added", |s| s.contains("Added group_@TGS#not-seen-yet"))
+        .await;
+    assert!(
+        screen.contains("Bits of group_@TGS#not-seen-yet"),
+        "{screen}"
+    );
+
+    // `p` previews the exact request: URL with the UserSig redacted, only changed bits
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('p'));
+    let screen = h
+        .wait_for("the preview", |s| s.contains("Request preview"))
+        .await;
+    assert!(screen.contains("usersig=<redacted>"), "{screen}");
+    assert!(
+        screen.contains(
+            r#"{"OptType":1,"ContactItem":{"Type":2,"ToGroupId":"@TGS#not-seen-yet"},"SetMark":[0]}"#
+        ),
+        "{screen}"
+    );
+    h.key(KeyCode::Esc);
+
+    // `u` refuses while edits are staged; after `x` it asks for a user and loads it
+    h.key(KeyCode::Char('u'));
+    h.wait_for("refusal", |s| s.contains("before switching user"))
+        .await;
+    h.key(KeyCode::Char('x'));
+    h.key(KeyCode::Char('u'));
+    h.wait_for("the user prompt", |s| s.contains("Open user"))
+        .await;
+    h.type_text("bob");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("bob loaded", |s| {
+            s.contains("Loaded") && s.contains("user bob")
+        })
+        .await;
+    assert!(!screen.contains("not-seen-yet"), "{screen}");
+    let app = h.quit().await;
+    assert_eq!(app.user.as_deref(), Some("bob"));
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_draws_nothing_and_one_key_draws_one_frame() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let idle = h.frames.borrow().count;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        h.frames.borrow().count,
+        idle,
+        "no redraw while nothing changes"
+    );
+    h.key(KeyCode::Char('j'));
+    h.wait_for("the next row", |s| {
+        s.lines().nth(3).is_some_and(|l| l.starts_with("│›"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.frames.borrow().count, idle + 1);
+    h.quit().await;
+    emu.shutdown().await;
+}

@@ -1,0 +1,106 @@
+//! Whole-screen snapshots at 80x24 and 120x40 and of the too-small message.
+#![allow(clippy::unwrap_used)]
+
+mod tui_support;
+
+use convmark::api::wire::{ContactItem, Envelope, MarkContactResponse, MarkResultItem};
+use convmark::app::{BatchOutcome, Cmd, KeyMap, Msg, update};
+use convmark::domain::{OptType, Peer};
+use crossterm::event::KeyCode;
+use tui_support::*;
+
+#[test]
+fn list_and_grid_at_80x24() {
+    let mut app = loaded_app(30);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn staged_edits_and_a_failure_at_120x40() {
+    let mut app = loaded_app(60);
+    // carol: move down twice, to the grid, stage bit 33 and a custom mark
+    keys(&mut app, [ch('j'), ch('j'), key(KeyCode::Tab)]);
+    keys(
+        &mut app,
+        [ch('j'), ch('j'), ch('j'), ch('j'), ch('l'), ch(' ')],
+    );
+    keys(&mut app, [key(KeyCode::Enter)]);
+    keys(&mut app, typed(" (vip)"));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    // dave: bit 33 too; the commit answers 51013 for carol and 0 for dave
+    keys(
+        &mut app,
+        [
+            key(KeyCode::BackTab),
+            key(KeyCode::BackTab),
+            ch('j'),
+            ch(' '),
+        ],
+    );
+    let cmds = keys(&mut app, [ch('c')]);
+    let [Cmd::Commit { batches, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let item = |peer: &str, code| MarkResultItem {
+        opt_type: OptType::Standard,
+        contact_item: ContactItem(Peer::User(peer.into())),
+        result_code: code,
+        result_info: String::new(),
+    };
+    let generation = app.generation;
+    update(
+        &mut app,
+        Msg::Committed {
+            generation,
+            outcomes: vec![BatchOutcome {
+                sent: batches[0].clone(),
+                result: Ok(MarkContactResponse {
+                    result_item: vec![item("carol", 51013), item("dave", 0)],
+                    envelope: Envelope::ok(),
+                }),
+            }],
+        },
+    );
+    keys(&mut app, [ch('k')]);
+    insta::assert_snapshot!(screen(&mut app, 120, 40));
+}
+
+#[test]
+fn too_small_says_how_big_it_must_be() {
+    let mut app = loaded_app(0);
+    insta::assert_snapshot!(screen(&mut app, 60, 16));
+}
+
+#[test]
+fn help_is_generated_from_the_key_map() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('?')]);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+/// The demo seed is deterministic, so the demo user's first screen is too (the endpoint is
+/// given a fixed label: the port changes from run to run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_user_at_80x24() {
+    let emu = convmark::emulator::spawn(Default::default()).await.unwrap();
+    let client = convmark::api::Client::new(emu.client_config()).unwrap();
+    let data = convmark::runtime::load_user(&client, "alice")
+        .await
+        .unwrap();
+    let mut s = session();
+    s.endpoint = "http://127.0.0.1:PORT".into();
+    s.demo = true;
+    let mut app = convmark::app::App::new(s, KeyMap::default(), labels());
+    convmark::app::update::open_user(&mut app, "alice".into());
+    let generation = app.generation;
+    update(
+        &mut app,
+        Msg::Loaded {
+            generation,
+            user: "alice".into(),
+            result: Ok(data),
+        },
+    );
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+    emu.shutdown().await;
+}

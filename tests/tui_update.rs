@@ -1,0 +1,395 @@
+//! `update()` without a terminal: key handling, staging, commit building, results.
+#![allow(clippy::unwrap_used)]
+
+mod tui_support;
+
+use std::time::Instant;
+
+use convmark::api::ApiError;
+use convmark::api::wire::{ContactItem, Envelope, MarkContactResponse, MarkResultItem};
+use convmark::app::{
+    BatchOutcome, Cmd, Confirm, KeyMap, Msg, Overlay, RowResult, StatusKind, bit, commit, update,
+};
+use convmark::domain::{MarkChange, OptType, Peer};
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tui_support::*;
+
+fn commit_cmd(cmds: Vec<Cmd>) -> Vec<Vec<MarkChange>> {
+    match cmds.as_slice() {
+        [Cmd::Commit { batches, user, .. }] => {
+            assert_eq!(user, "alice");
+            batches.clone()
+        }
+        other => panic!("expected one commit, got {other:?}"),
+    }
+}
+
+#[test]
+fn space_on_bit_32_then_c_sends_set_mark_32_only() {
+    let mut app = loaded_app(0);
+    // bob is selected; Tab to the grid, down 4 rows to bit 32
+    keys(
+        &mut app,
+        [key(KeyCode::Tab), ch('j'), ch('j'), ch('j'), ch('j')],
+    );
+    assert_eq!(app.cursor, bit(32));
+    keys(&mut app, [ch(' ')]);
+    let batches = commit_cmd(keys(&mut app, [ch('c')]));
+    let req = commit::request("alice", &batches[0]);
+    assert_eq!(req.mark_item.len(), 1);
+    let item = &req.mark_item[0];
+    assert_eq!(item.opt_type, OptType::Standard);
+    assert_eq!(item.contact_item, ContactItem(Peer::User("bob".into())));
+    assert_eq!(item.set_mark, Some(vec![32]));
+    assert_eq!(item.clear_mark, None, "never the whole mask");
+    assert_eq!(item.custom_mark, None);
+    assert!(app.committing);
+    // a second c while in flight sends nothing
+    assert!(keys(&mut app, [ch('c')]).is_empty());
+}
+
+#[test]
+fn clearing_a_set_bit_and_a_custom_mark_make_opt_type_both() {
+    let mut app = loaded_app(0);
+    // bob has bit 0 on: Space clears it
+    keys(&mut app, [ch(' '), key(KeyCode::Enter)]);
+    keys(&mut app, typed("vip"));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    let batches = commit_cmd(keys(&mut app, [ctrl('s')]));
+    let item = &commit::request("alice", &batches[0]).mark_item[0];
+    assert_eq!(item.opt_type, OptType::Both);
+    assert_eq!(item.clear_mark, Some(vec![0]));
+    assert_eq!(item.set_mark, None);
+    assert_eq!(item.custom_mark.as_deref(), Some("vip"));
+}
+
+#[test]
+fn toggling_twice_unstages_and_nothing_is_committed() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' '), ch(' ')]);
+    assert_eq!(app.staged_count(), 0);
+    assert!(keys(&mut app, [ch('c')]).is_empty());
+    assert_eq!(app.status.as_ref().unwrap().text, "Nothing is staged");
+}
+
+#[test]
+fn staged_edits_of_250_conversations_go_out_in_batches_of_100() {
+    let mut app = loaded_app(300);
+    for _ in 0..250 {
+        keys(&mut app, [ch(' '), ch('j')]);
+    }
+    assert_eq!(app.staged_count(), 250);
+    let batches = commit_cmd(keys(&mut app, [ch('c')]));
+    let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    assert_eq!(sizes, vec![100, 100, 50]);
+}
+
+#[test]
+fn a_reserved_bit_asks_first() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [key(KeyCode::Tab)]);
+    keys(&mut app, [ch('l'), ch('l'), ch('l'), ch('l'), ch('l')]);
+    assert_eq!(app.cursor, bit(5));
+    keys(&mut app, [ch(' ')]);
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Confirm(Confirm::ToggleReserved(b))) if b == bit(5)
+    ));
+    keys(&mut app, [ch('n')]);
+    assert_eq!(app.staged_count(), 0);
+    keys(&mut app, [ch(' '), ch('y')]);
+    assert!(app.current().unwrap().staged.set.contains(bit(5)));
+}
+
+#[test]
+fn read_only_refuses_to_stage_and_says_why() {
+    let mut app = loaded_app(0);
+    app.session.read_only = true;
+    keys(&mut app, [ch(' ')]);
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("--read-only"), "{}", status.text);
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert!(!app.editing_custom);
+    assert_eq!(app.staged_count(), 0);
+}
+
+#[test]
+fn while_editing_printable_keys_type_and_never_trigger_commands() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.editing_custom);
+    let cmds = keys(&mut app, typed("qc/?pu"));
+    assert!(cmds.is_empty());
+    assert!(!app.quit && app.overlay.is_none());
+    assert_eq!(app.custom_input.value(), "qc/?pu");
+    // Esc leaves without staging
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(!app.editing_custom);
+    assert_eq!(app.staged_count(), 0);
+}
+
+#[test]
+fn a_257_byte_custom_mark_is_not_staged() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [key(KeyCode::Enter)]);
+    update(&mut app, Msg::Paste("é".repeat(128) + "x"));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.editing_custom, "stays in the editor");
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("257 bytes"), "{}", status.text);
+    assert_eq!(app.staged_count(), 0);
+}
+
+#[test]
+fn filter_types_into_the_filter_and_keeps_the_selection_visible() {
+    let mut app = loaded_app(100);
+    keys(&mut app, [ch('/')]);
+    keys(&mut app, typed("CAROL"));
+    assert_eq!(app.visible.len(), 1);
+    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert!(!app.filtering);
+    keys(&mut app, [ch('/'), key(KeyCode::Esc)]);
+    assert_eq!(app.visible.len(), app.conversations.len());
+    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
+}
+
+#[test]
+fn the_list_merges_both_sources_pinned_first_each_once() {
+    let app = loaded_app(0);
+    let ids: Vec<String> = app
+        .conversations
+        .iter()
+        .map(|c| c.peer.conversation_id())
+        .collect();
+    assert_eq!(ids[0], "c2c_bob");
+    assert_eq!(ids[1], "group_@TGS#team-standup");
+    assert!(
+        ids.contains(&"c2c_frank_archived".to_owned()),
+        "marked but not recent"
+    );
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+    assert_eq!(app.marked_count(), 5);
+}
+
+#[test]
+fn quit_with_staged_edits_asks_and_ctrl_c_forces() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' ')]);
+    assert!(keys(&mut app, [ch('q')]).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(Confirm::Quit))));
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(!app.quit);
+    assert_eq!(keys(&mut app, [ctrl('c')]), vec![Cmd::Quit]);
+    assert!(app.quit);
+}
+
+fn result_item(peer: &str, code: i64) -> MarkResultItem {
+    MarkResultItem {
+        opt_type: OptType::Standard,
+        contact_item: ContactItem(Peer::User(peer.into())),
+        result_code: code,
+        result_info: String::new(),
+    }
+}
+
+#[test]
+fn per_item_results_clear_successes_keep_failures_and_read_back() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' '), ch('j'), ch('j'), ch(' ')]); // bob and carol
+    let batches = commit_cmd(keys(&mut app, [ch('c')]));
+    let generation = app.generation;
+    let cmds = update(
+        &mut app,
+        Msg::Committed {
+            generation,
+            outcomes: vec![BatchOutcome {
+                sent: batches[0].clone(),
+                result: Ok(MarkContactResponse {
+                    result_item: vec![result_item("bob", 0), result_item("carol", 51008)],
+                    envelope: Envelope::ok(),
+                }),
+            }],
+        },
+    );
+    let bob = &app.conversations[app.index[&Peer::User("bob".into())]];
+    assert!(bob.staged.is_empty());
+    assert_eq!(bob.result, Some(RowResult::Ok));
+    assert!(!bob.mark.value.contains(bit(0)), "bit 0 was cleared");
+    let carol = &app.conversations[app.index[&Peer::User("carol".into())]];
+    assert!(!carol.staged.is_empty());
+    match &carol.result {
+        Some(RowResult::Failed { code, reason }) => {
+            assert_eq!(*code, Some(51008));
+            assert!(reason.contains("1,000"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("ResultCode 51008"), "{}", status.text);
+    match cmds.as_slice() {
+        [Cmd::ReadBack { peers, .. }] => assert_eq!(peers.len(), 2),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_top_level_failure_leaves_everything_staged() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' ')]);
+    let batches = commit_cmd(keys(&mut app, [ch('c')]));
+    let generation = app.generation;
+    let cmds = update(
+        &mut app,
+        Msg::Committed {
+            generation,
+            outcomes: vec![BatchOutcome {
+                sent: batches[0].clone(),
+                result: Err(ApiError::Server {
+                    code: 60007,
+                    info: String::new(),
+                }),
+            }],
+        },
+    );
+    assert!(cmds.is_empty());
+    assert_eq!(app.staged_count(), 1);
+    assert!(!app.committing);
+    let text = app.status.clone().unwrap().text;
+    assert!(text.contains("ResultCode 60007"), "{text}");
+}
+
+#[test]
+fn the_config_keys_table_patches_the_defaults() {
+    let file = convmark::config::parse_file("[keys]\ncommit = \"ctrl-w\"\n").unwrap();
+    let mut app = loaded_app(0);
+    app.keys = KeyMap::with_patch(&file.keys).unwrap();
+    keys(&mut app, [ch(' ')]);
+    assert!(keys(&mut app, [ch('c')]).is_empty());
+    assert_eq!(commit_cmd(keys(&mut app, [ctrl('w')])).len(), 1);
+}
+
+/// (draw only, key + draw) per frame at 120x40.
+fn frame_time(extra: usize) -> (std::time::Duration, std::time::Duration) {
+    let mut app = loaded_app(extra);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+    let started = Instant::now();
+    for _ in 0..20 {
+        terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+    }
+    let draw = started.elapsed() / 20;
+    let started = Instant::now();
+    for _ in 0..20 {
+        keys(&mut app, [ch('j')]);
+        terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+    }
+    (draw, started.elapsed() / 20)
+}
+
+#[test]
+fn filtering_100000_rows_prints_its_time() {
+    let mut app = loaded_app(100_000);
+    keys(&mut app, [ch('/')]);
+    let started = Instant::now();
+    keys(&mut app, typed("user_0999"));
+    let per_key = started.elapsed() / 9;
+    // user_09990..=user_09999
+    assert_eq!(app.visible.len(), 10);
+    println!("filter over 100,006 rows: {per_key:?} per keystroke");
+    for rows in [100, 100_000] {
+        let (draw, key_and_draw) = frame_time(rows);
+        println!("{rows} rows at 120x40: draw {draw:?}, key + draw {key_and_draw:?}");
+    }
+}
+
+#[test]
+fn clicks_select_a_row_and_a_bit() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = loaded_app(0);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    // third row of the list (header 1 line, border 1)
+    update(&mut app, click(5, 4));
+    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
+    // grid: x = 36 + 1 + 5 * 3 (cell 3), y = 1 + 1 + 4 (row 4): bit 35
+    update(&mut app, click(36 + 1 + 15, 6));
+    assert_eq!(app.cursor, bit(35));
+    assert_eq!(app.focus, convmark::app::Focus::Grid);
+}
+
+#[test]
+fn reload_keeps_staged_edits_and_a_late_answer_for_another_load_is_ignored() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('j'), ch('j'), ch(' ')]); // carol
+    let cmds = keys(&mut app, [ch('r')]);
+    let [Cmd::LoadUser { generation, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    // an answer of the previous load arrives late: ignored
+    update(
+        &mut app,
+        Msg::Loaded {
+            generation: generation - 1,
+            user: "alice".into(),
+            result: Ok(user_data(50)),
+        },
+    );
+    assert_eq!(app.conversations.len(), 7);
+    update(
+        &mut app,
+        Msg::Loaded {
+            generation: *generation,
+            user: "alice".into(),
+            result: Ok(user_data(0)),
+        },
+    );
+    assert_eq!(app.staged_count(), 1);
+    let carol = &app.conversations[app.index[&Peer::User("carol".into())]];
+    assert!(carol.staged.set.contains(bit(0)));
+}
+
+#[test]
+fn the_preview_scrolls_and_shows_one_call_per_100_conversations() {
+    let mut app = loaded_app(300);
+    for _ in 0..150 {
+        keys(&mut app, [ch(' '), ch('j')]);
+    }
+    let text = commit::preview(&app);
+    assert!(
+        text.contains("# call 1 of 2: 100 conversation(s)"),
+        "{text}"
+    );
+    assert!(text.contains("# call 2 of 2: 50 conversation(s)"), "{text}");
+    assert!(text.contains("usersig=<redacted>"));
+    keys(&mut app, [ch('p'), ch('j'), ch('j'), ch('j'), ch('k')]);
+    assert!(matches!(app.overlay, Some(Overlay::Preview { scroll: 2 })));
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.overlay.is_none());
+}
