@@ -77,7 +77,7 @@ keys Escape
 # 4. a failed commit: the edition-gated app answers 51013 for standard marks
 tmux kill-session -t cmshot
 tmux new-session -d -s cmshot -x "$cols" -y "$rows" \
-  "env TERM=xterm-256color CONVMARK_CONFIG=$work/none.toml CONVMARK_DATA_DIR=$work/data $bin demo --edition pro --user alice"
+  "env TERM=xterm-256color CONVMARK_CONFIG=$work/none.toml CONVMARK_DATA_DIR=$work/data-pro $bin demo --edition pro --user alice"
 wait_for "alice"
 keys Down
 keys Tab

@@ -226,6 +226,18 @@ pub fn describe(code: i64) -> String {
     }
 }
 
+/// [`describe`] plus the server's `ResultInfo`, only when it adds something to the table's
+/// text (the server often repeats the meaning).
+pub fn describe_with_info(code: i64, info: &str) -> String {
+    let described = describe(code);
+    let info = info.trim();
+    if info.is_empty() || code == 0 || described.contains(info) {
+        described
+    } else {
+        format!("{described} ({info})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +267,18 @@ mod tests {
         for code in [0, 50002, 51013, 70001, 70009, 99999] {
             assert!(!is_retryable(code), "{code}");
         }
+    }
+
+    #[test]
+    fn result_info_is_added_only_when_it_says_something_new() {
+        let plain = describe(51013);
+        assert_eq!(describe_with_info(51013, ""), plain);
+        assert_eq!(describe_with_info(51013, meaning(51013)), plain);
+        assert_eq!(
+            describe_with_info(51013, "app is Pro"),
+            format!("{plain} (app is Pro)")
+        );
+        assert_eq!(describe_with_info(0, "OK"), describe(0));
     }
 
     #[test]

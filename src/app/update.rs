@@ -213,10 +213,7 @@ fn on_committed(app: &mut App, generation: u64, outcomes: Vec<BatchOutcome>) -> 
                             ok += 1;
                         }
                         Some(r) => {
-                            let mut reason = codes::describe(r.result_code);
-                            if !r.result_info.is_empty() {
-                                reason.push_str(&format!(" ({})", r.result_info));
-                            }
+                            let reason = codes::describe_with_info(r.result_code, &r.result_info);
                             first_failure.get_or_insert_with(|| reason.clone());
                             c.result = Some(RowResult::Failed {
                                 code: Some(r.result_code),

@@ -87,15 +87,7 @@ impl ItemOutcome {
     /// The code's meaning and what to do, for people.
     pub fn describe(&self) -> String {
         match self {
-            ItemOutcome::Answered { code, info } => {
-                let described = codes::describe(*code);
-                // the server's ResultInfo only when it adds something to the table's text
-                if info.is_empty() || *code == 0 || described.contains(info.as_str()) {
-                    described
-                } else {
-                    format!("{described} ({info})")
-                }
-            }
+            ItemOutcome::Answered { code, info } => codes::describe_with_info(*code, info),
             ItemOutcome::CallFailed(e) => format!("call failed: {}", e.describe()),
             ItemOutcome::Missing => "no ResultItem in the answer for this conversation".into(),
         }
