@@ -12,11 +12,15 @@ use crate::config::ConnArgs;
     name = "convmark",
     version,
     about = "Inspect and edit Tencent Cloud Chat conversation marks and groups",
-    long_about = "Inspect and edit Tencent Cloud Chat conversation marks (the 64-bit standard mark and the custom mark) and conversation groups through the REST API. Without a command, starts the TUI against the configured app; `convmark demo` starts it against the embedded emulator."
+    long_about = "Inspect and edit Tencent Cloud Chat conversation marks (the 64-bit standard mark and the custom mark) and conversation groups through the REST API. Without a command, starts the TUI against the configured app (`convmark --user alice` is `convmark tui --user alice`); `convmark demo` starts it against the embedded emulator.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command: the TUI's options
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,12 +1,12 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use convmark::cli::{Cli, Command, TuiArgs};
+use convmark::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => convmark::tui::run(TuiArgs::default()),
+        None => convmark::tui::run(cli.tui),
         Some(Command::Tui(args)) => convmark::tui::run(args),
         Some(Command::Demo(args)) => convmark::tui::run_demo(args),
         Some(Command::Serve(args)) => convmark::emulator::run_serve(args),
