@@ -227,38 +227,7 @@ mod tests {
     use crate::emulator::Edition;
     use std::collections::HashSet;
 
-    const NOW: u64 = 1_700_000_000;
-
-    fn state() -> State {
-        let mut s = State::new(&["admin".to_owned()]);
-        for id in ["alice", "bob", "carol"] {
-            s.accounts.insert(id.to_owned());
-        }
-        s
-    }
-
-    fn user(id: &str) -> ContactItem {
-        ContactItem(Peer::User(id.into()))
-    }
-
-    fn item(opt: OptType, to: &str, set: &[u8], clear: &[u8], custom: Option<&str>) -> MarkItem {
-        MarkItem {
-            opt_type: opt,
-            contact_item: user(to),
-            set_mark: (!set.is_empty()).then(|| set.to_vec()),
-            clear_mark: (!clear.is_empty()).then(|| clear.to_vec()),
-            custom_mark: custom.map(str::to_owned),
-        }
-    }
-
-    fn mark(s: &mut State, items: Vec<MarkItem>, edition: Edition) -> Result<Vec<i64>, Refusal> {
-        let req = MarkContactRequest {
-            from_account: "alice".into(),
-            mark_item: items,
-        };
-        s.mark_contact(&req, edition, NOW)
-            .map(|r| r.result_item.iter().map(|i| i.result_code).collect())
-    }
+    use crate::emulator::test_support::*;
 
     #[test]
     fn get_list_pages_over_a_snapshot_pinned_first() {

@@ -12,6 +12,8 @@ mod routes;
 pub mod seed;
 mod state_file;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 mod tls;
 
 use std::net::SocketAddr;
