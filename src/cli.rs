@@ -111,7 +111,7 @@ pub struct ServeArgs {
     /// Where to write the self-signed certificate's PEM (with --tls)
     #[arg(long)]
     pub cert: Option<PathBuf>,
-    /// Calls per second per app before 60007
+    /// Calls per second per app before 60007 (0: no limit)
     #[arg(long, default_value_t = 200)]
     pub rate_limit: u32,
     /// Share of calls that fail with an injected fault (0.0..=1.0)

@@ -120,6 +120,23 @@ async fn serve_on_port_0_prints_its_address_answers_and_stops_on_sigterm() {
         "the state file is complete"
     );
     let _: serde_json::Value = serde_json::from_str(&saved).unwrap();
+
+    // started again on the same file: the banner says what was loaded, not the seed flags
+    let (child, lines) = serve(&["--addr", "127.0.0.1:0", "--state", state_arg]);
+    assert!(
+        lines[0].contains("state loaded from") && lines[0].contains("2 accounts"),
+        "{lines:?}"
+    );
+    let c = client(&lines);
+    let page = c
+        .get_contact_group(&GetContactGroupRequest {
+            from_account: "from-the-binary".into(),
+            start_index: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.complete_flag, 1, "the reloaded account answers");
+    assert!(terminate(child).success());
 }
 
 #[tokio::test]

@@ -23,8 +23,8 @@ pub const CODES: &[CodeInfo] = &[
     c(0, "success", "nothing to do", false),
     c(
         50001,
-        "the From_Account user was not imported into Chat",
-        "check the user ID",
+        "user account not imported into Chat (the From_Account or the conversation's user)",
+        "check the user ID; accounts come from account_import",
         false,
     ),
     c(

@@ -241,10 +241,16 @@ pub struct MarkResultItem {
 pub struct GetListRequest {
     #[serde(rename = "From_Account")]
     pub from_account: String,
+    // The cursors are all 0 on the first page; a client that leaves them out means that.
+    #[serde(default)]
     pub time_stamp: u64,
+    #[serde(default)]
     pub start_index: u64,
+    #[serde(default)]
     pub top_time_stamp: u64,
+    #[serde(default)]
     pub top_start_index: u64,
+    #[serde(default)]
     pub assist_flags: u32,
 }
 
@@ -292,6 +298,7 @@ pub struct SessionItem {
 pub struct GetContactGroupRequest {
     #[serde(rename = "From_Account")]
     pub from_account: String,
+    #[serde(default)]
     pub start_index: u64,
 }
 
@@ -669,6 +676,24 @@ mod tests {
             serde_json::to_string(&WireMark::from(MarkSet(0))).unwrap(),
             r#""""#
         );
+    }
+
+    #[test]
+    fn first_page_requests_may_leave_the_cursors_out() {
+        let req: GetListRequest = serde_json::from_str(r#"{"From_Account":"a"}"#).unwrap();
+        assert_eq!(
+            (
+                req.time_stamp,
+                req.start_index,
+                req.top_time_stamp,
+                req.top_start_index
+            ),
+            (0, 0, 0, 0)
+        );
+        let req: GetContactGroupRequest = serde_json::from_str(r#"{"From_Account":"a"}"#).unwrap();
+        assert_eq!(req.start_index, 0);
+        // the user is not optional
+        assert!(serde_json::from_str::<GetListRequest>(r#"{"StartIndex":0}"#).is_err());
     }
 
     #[test]

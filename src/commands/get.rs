@@ -85,16 +85,25 @@ pub fn to_json(view: &UserView) -> GetJson {
     }
 }
 
+/// `1 conversation`, `2 conversations`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The human form: a summary line, the groups, and an aligned table.
 pub fn to_text(view: &UserView) -> String {
     let names = view.group_names();
     let pinned = view.conversations.iter().filter(|c| c.pinned).count();
     let mut out = format!(
-        "{}: {} conversations ({pinned} pinned), {}/{MAX_MARKED_CONVERSATIONS} marked or grouped, {} groups\n",
+        "{}: {} ({pinned} pinned), {}/{MAX_MARKED_CONVERSATIONS} marked or grouped, {}\n",
         view.user,
-        view.conversations.len(),
+        count(view.conversations.len(), "conversation"),
         view.marked_count(),
-        view.groups.len(),
+        count(view.groups.len(), "group"),
     );
     if !view.groups.is_empty() {
         let list: Vec<String> = view

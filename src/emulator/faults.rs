@@ -82,8 +82,12 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one call; false when the window is already full.
+    /// Counts one call; false when the window is already full. A limit of 0 is no limit,
+    /// as for the client's pacer.
     pub fn allow(&self) -> bool {
+        if self.limit == 0 {
+            return true;
+        }
         let second = self.start.elapsed().as_secs();
         let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
         if window.0 != second {
@@ -121,7 +125,7 @@ mod tests {
         let allowed = (0..5).filter(|_| l.allow()).count();
         // all five calls fall in one or two windows; at most 3 per window pass
         assert!((3..=5).contains(&allowed), "{allowed}");
-        let zero = RateLimiter::new(0);
-        assert!(!zero.allow());
+        let unlimited = RateLimiter::new(0);
+        assert!((0..1000).all(|_| unlimited.allow()), "0 is no limit");
     }
 }

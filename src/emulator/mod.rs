@@ -115,6 +115,8 @@ pub struct RunningEmulator {
     /// The self-signed certificate (PEM) when serving TLS.
     pub ca_pem: Option<Vec<u8>>,
     pub config: EmulatorConfig,
+    /// The state came from `config.state_file`, not from the seed.
+    pub state_loaded: bool,
     shared: Arc<Shared>,
     handle: axum_server::Handle<SocketAddr>,
     server: JoinHandle<std::io::Result<()>>,
@@ -178,13 +180,14 @@ fn save(shared: &Shared, path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| format!("cannot write the state file {}: {e}", path.display()))
 }
 
-fn initial_state(config: &EmulatorConfig) -> Result<State, EmulatorError> {
+/// The state to start from, and whether it was loaded from the state file.
+fn initial_state(config: &EmulatorConfig) -> Result<(State, bool), EmulatorError> {
     if let Some(path) = &config.state_file
         && let Some(mut state) = state_file::load(path).map_err(EmulatorError::Start)?
     {
         // the admins of this run exist whatever the file says
         state.accounts.extend(config.admins.iter().cloned());
-        return Ok(state);
+        return Ok((state, true));
     }
     let mut state = State::new(&config.admins);
     if let Seed::Demo { conversations } = config.seed {
@@ -199,7 +202,7 @@ fn initial_state(config: &EmulatorConfig) -> Result<State, EmulatorError> {
             ))
         })?;
     }
-    Ok(state)
+    Ok((state, false))
 }
 
 /// Starts the emulator on a tokio runtime that must already be running.
@@ -213,7 +216,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     if config.admins.is_empty() {
         return Err(EmulatorError::Start("give at least one --admin".into()));
     }
-    let state = initial_state(&config)?;
+    let (state, state_loaded) = initial_state(&config)?;
     let listener = std::net::TcpListener::bind(config.addr)
         .map_err(|e| EmulatorError::Start(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = listener
@@ -279,6 +282,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         base_url,
         ca_pem,
         config,
+        state_loaded,
         shared,
         handle,
         server,
@@ -333,11 +337,15 @@ pub fn config_from_args(args: &crate::cli::ServeArgs) -> Result<EmulatorConfig, 
 pub fn banner(emulator: &RunningEmulator) -> String {
     let c = &emulator.config;
     let admin = c.admins.first().map(String::as_str).unwrap_or(DEMO_ADMIN);
-    let seed = match c.seed {
-        Seed::Demo { conversations } => {
+    let accounts = emulator.shared.lock().accounts.len();
+    let seed = match (&c.state_file, &c.seed) {
+        (Some(path), _) if emulator.state_loaded => {
+            format!("state loaded from {} ({accounts} accounts)", path.display())
+        }
+        (_, &Seed::Demo { conversations }) => {
             format!("demo data ({DEMO_USER} has {conversations} conversations)")
         }
-        Seed::None => "no data (only the admins exist)".to_owned(),
+        (_, &Seed::None) => "no data (only the admins exist)".to_owned(),
     };
     let edition = match c.edition {
         Edition::Ultimate => "ultimate",
