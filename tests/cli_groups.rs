@@ -37,6 +37,7 @@ fn create_add_remove_rename_delete_and_list() {
     assert_eq!(created["group"]["name"], "cli test");
     let id = created["group"]["id"].as_u64().unwrap();
     assert_eq!(created["results"][0]["conversation"], "c2c_bob");
+    assert_eq!(created["results"][0]["user"], created["user"]);
     assert_eq!(created["results"][0]["result_code"], 0);
 
     let run = world.run(&[

@@ -77,6 +77,8 @@ pub struct GroupJson {
 
 #[derive(Debug, Serialize)]
 pub struct ItemJson {
+    /// The user whose conversation this is, on every item as in `mark --json`.
+    pub user: String,
     pub conversation: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -138,6 +140,7 @@ impl Done {
                 .items
                 .iter()
                 .map(|(peer, o)| ItemJson {
+                    user: user.to_owned(),
                     conversation: peer.conversation_id(),
                     kind: kind(peer),
                     ok: o.is_ok(),
