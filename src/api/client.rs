@@ -216,8 +216,7 @@ impl ApiError {
     /// server's ErrorInfo.
     pub fn describe(&self) -> String {
         match self {
-            ApiError::Server { code, info } if info.is_empty() => codes::describe(*code),
-            ApiError::Server { code, info } => format!("{} ({info})", codes::describe(*code)),
+            ApiError::Server { code, info } => codes::describe_with_info(*code, info),
             other => other.to_string(),
         }
     }

@@ -231,6 +231,11 @@ pub fn describe(code: i64) -> String {
 pub fn describe_with_info(code: i64, info: &str) -> String {
     let described = describe(code);
     let info = info.trim();
+    // "meaning: detail" from the server (the emulator writes that) keeps only the detail
+    let info = info
+        .strip_prefix(meaning(code))
+        .and_then(|rest| rest.strip_prefix(':'))
+        .map_or(info, str::trim);
     if info.is_empty() || code == 0 || described.contains(info) {
         described
     } else {
@@ -279,6 +284,10 @@ mod tests {
             format!("{plain} (app is Pro)")
         );
         assert_eq!(describe_with_info(0, "OK"), describe(0));
+        assert_eq!(
+            describe_with_info(51009, &format!("{}: no group \"x\"", meaning(51009))),
+            format!("{} (no group \"x\")", describe(51009))
+        );
     }
 
     #[test]
