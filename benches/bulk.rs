@@ -39,6 +39,9 @@ const CONVERSATIONS: usize = 1000;
 const MANY_USERS: [usize; 2] = [400, 1000];
 
 fn main() {
+    if !common::benching("bulk") {
+        return;
+    }
     // the CLI's runtime: two workers
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -21,6 +21,9 @@ fn mb(kb: u64) -> String {
 }
 
 fn main() {
+    if !common::benching("memory") {
+        return;
+    }
     table_header("Memory");
     let before = proc_status_kb("VmRSS");
     // the same data the other benches load: get_list items and get_contact_group records,

@@ -31,6 +31,9 @@ const FRAME_TARGET: Duration = Duration::from_millis(1);
 const FILTER_TARGET: Duration = Duration::from_millis(10);
 
 fn main() {
+    if !common::benching("tui") {
+        return;
+    }
     table_header("TUI");
     let small = render_cost(100);
     let large = render_cost(100_000);

@@ -79,3 +79,14 @@ pub fn process_cpu_time() -> Option<Duration> {
     }
     Some(Duration::from_nanos(total))
 }
+
+/// `cargo bench` runs a bench with `--bench`; `cargo test --all-targets` (or `--benches`)
+/// runs it without, in the test profile: then it only says so and returns, instead of timing
+/// unoptimized code.
+pub fn benching(name: &str) -> bool {
+    if std::env::args().any(|a| a == "--bench") {
+        return true;
+    }
+    println!("{name}: not benchmarking (run with `cargo bench --bench {name}`)");
+    false
+}
