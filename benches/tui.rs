@@ -79,7 +79,19 @@ fn render_cost(extra: usize) -> (Stats, Stats) {
         terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
         key_draw.push(t.elapsed());
     }
+    // G (last row) and g (first row) in turn: the window jumps across the whole list
+    let mut jump_draw = Vec::with_capacity(FRAMES);
+    for i in 0..FRAMES {
+        let k = if i % 2 == 0 { 'G' } else { 'g' };
+        let t = Instant::now();
+        update(&mut app, ch(k));
+        terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+        jump_draw.push(t.elapsed());
+        let want = if i % 2 == 0 { app.visible.len() - 1 } else { 0 };
+        assert_eq!(app.selected, want, "{k} moved to the end");
+    }
     let (draw, key_draw) = (Stats::of(&draw), Stats::of(&key_draw));
+    let jump_draw = Stats::of(&jump_draw);
     let target = format!("≤ {} per frame", ms(FRAME_TARGET));
     row(
         &format!("frame 120x40, {loaded} conversations, redraw (n={FRAMES})"),
@@ -92,6 +104,14 @@ fn render_cost(extra: usize) -> (Stats, Stats) {
         &format!("mean {}, p99 {}", ms(key_draw.mean), ms(key_draw.p99)),
         &target,
         Some(key_draw.p99 <= FRAME_TARGET),
+    );
+    row(
+        &format!(
+            "frame 120x40, {loaded} conversations, G/g (last/first row) + redraw (n={FRAMES})"
+        ),
+        &format!("mean {}, p99 {}", ms(jump_draw.mean), ms(jump_draw.p99)),
+        &target,
+        Some(jump_draw.p99 <= FRAME_TARGET),
     );
     (draw, key_draw)
 }
