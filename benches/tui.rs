@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Stats, ms, row, table_header};
+use common::{Samples, Stats, ms, row, row_result, table_header};
 use convmark::api::Client;
 use convmark::app::{App, ConnState, KeyMap, Msg, update};
 use convmark::emulator::{self, DEMO_USER, EmulatorConfig, Seed};
@@ -37,7 +37,7 @@ fn main() {
     table_header("TUI");
     let small = render_cost(100);
     let large = render_cost(100_000);
-    let ratio = large.0.mean.as_secs_f64() / small.0.mean.as_secs_f64();
+    let ratio = large.mean.as_secs_f64() / small.mean.as_secs_f64();
     row(
         "frame cost, large / small (mean)",
         &format!("{ratio:.2}x"),
@@ -54,8 +54,9 @@ fn resize(app: &mut App, width: u16, height: u16) {
 }
 
 /// Frame cost at 120x40 through the real `ui::render` on a TestBackend: a redraw of the same
-/// state, and a `j` (next row) followed by a redraw. Returns (draw, key + draw).
-fn render_cost(extra: usize) -> (Stats, Stats) {
+/// state, a `j`/`k` (next/previous row) followed by a redraw, and a `G`/`g` (last/first row)
+/// followed by a redraw. Returns the redraw statistics.
+fn render_cost(extra: usize) -> Stats {
     const FRAMES: usize = 2_000;
     let mut app = loaded_app(extra);
     resize(&mut app, 120, 40);
@@ -64,56 +65,46 @@ fn render_cost(extra: usize) -> (Stats, Stats) {
     for _ in 0..100 {
         terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
     }
-    let mut draw = Vec::with_capacity(FRAMES);
+    let mut draw = Samples::default();
     for _ in 0..FRAMES {
-        let t = Instant::now();
-        terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
-        draw.push(t.elapsed());
+        draw.time(|| {
+            terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+        });
     }
     // j down 50 rows, k back up, so the list window scrolls too
-    let mut key_draw = Vec::with_capacity(FRAMES);
+    let mut key_draw = Samples::default();
     for i in 0..FRAMES {
         let k = if (i / 50) % 2 == 0 { 'j' } else { 'k' };
-        let t = Instant::now();
-        update(&mut app, ch(k));
-        terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
-        key_draw.push(t.elapsed());
+        key_draw.time(|| {
+            update(&mut app, ch(k));
+            terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+        });
     }
     // G (last row) and g (first row) in turn: the window jumps across the whole list
-    let mut jump_draw = Vec::with_capacity(FRAMES);
+    let mut jump_draw = Samples::default();
     for i in 0..FRAMES {
         let k = if i % 2 == 0 { 'G' } else { 'g' };
-        let t = Instant::now();
-        update(&mut app, ch(k));
-        terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
-        jump_draw.push(t.elapsed());
+        jump_draw.time(|| {
+            update(&mut app, ch(k));
+            terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+        });
         let want = if i % 2 == 0 { app.visible.len() - 1 } else { 0 };
         assert_eq!(app.selected, want, "{k} moved to the end");
     }
-    let (draw, key_draw) = (Stats::of(&draw), Stats::of(&key_draw));
-    let jump_draw = Stats::of(&jump_draw);
-    let target = format!("≤ {} per frame", ms(FRAME_TARGET));
-    row(
-        &format!("frame 120x40, {loaded} conversations, redraw (n={FRAMES})"),
-        &format!("mean {}, p99 {}", ms(draw.mean), ms(draw.p99)),
-        &target,
-        Some(draw.p99 <= FRAME_TARGET),
-    );
-    row(
-        &format!("frame 120x40, {loaded} conversations, j/k + redraw (n={FRAMES})"),
-        &format!("mean {}, p99 {}", ms(key_draw.mean), ms(key_draw.p99)),
-        &target,
-        Some(key_draw.p99 <= FRAME_TARGET),
-    );
-    row(
-        &format!(
-            "frame 120x40, {loaded} conversations, G/g (last/first row) + redraw (n={FRAMES})"
-        ),
-        &format!("mean {}, p99 {}", ms(jump_draw.mean), ms(jump_draw.p99)),
-        &target,
-        Some(jump_draw.p99 <= FRAME_TARGET),
-    );
-    (draw, key_draw)
+    let target = format!("≤ {} per frame (p99)", ms(FRAME_TARGET));
+    for (what, samples) in [
+        ("redraw", &draw),
+        ("j/k + redraw", &key_draw),
+        ("G/g (last/first row) + redraw", &jump_draw),
+    ] {
+        row_result(
+            &format!("frame 120x40, {loaded} conversations, {what} (n={FRAMES})"),
+            &samples.describe(),
+            &target,
+            samples.result(FRAME_TARGET, |s| s.p99),
+        );
+    }
+    Stats::of(&draw.all)
 }
 
 /// Filtering 100,000 conversations through `update` with the filter keys: `/`, a needle typed
@@ -126,17 +117,17 @@ fn filter_cost() {
     resize(&mut app, 120, 40);
     let loaded = app.conversations.len();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut narrow = Vec::new();
-    let mut widen = Vec::new();
-    let mut other = Vec::new();
-    let mut frames = Vec::new();
-    let mut step = |app: &mut App, msg: Msg, into: &mut Vec<Duration>| {
-        let t = Instant::now();
-        update(app, msg);
-        into.push(t.elapsed());
-        let t = Instant::now();
-        terminal.draw(|f| convmark::ui::render(f, app)).unwrap();
-        frames.push(t.elapsed());
+    let mut narrow = Samples::default();
+    let mut widen = Samples::default();
+    let mut other = Samples::default();
+    let mut frames = Samples::default();
+    let mut step = |app: &mut App, msg: Msg, into: &mut Samples| {
+        into.time(|| {
+            update(app, msg);
+        });
+        frames.time(|| {
+            terminal.draw(|f| convmark::ui::render(f, app)).unwrap();
+        });
     };
     for _ in 0..ROUNDS {
         step(&mut app, ch('/'), &mut other);
@@ -157,29 +148,30 @@ fn filter_cost() {
         assert!(!app.filtering);
         assert_eq!(app.visible.len(), loaded);
     }
-    let target = format!("≤ {} per keystroke", ms(FILTER_TARGET));
+    let target = format!("≤ {} per keystroke (max)", ms(FILTER_TARGET));
     for (what, samples) in [
         ("typing (narrows)", &narrow),
         ("Backspace (widens: full scan)", &widen),
         ("/ and Esc (Esc: all rows back)", &other),
     ] {
-        let s = Stats::of(samples);
-        row(
-            &format!("filter {loaded} conversations, {what} (n={})", s.n),
-            &format!("mean {}, p99 {}, max {}", ms(s.mean), ms(s.p99), ms(s.max)),
+        row_result(
+            &format!(
+                "filter {loaded} conversations, {what} (n={})",
+                samples.all.len()
+            ),
+            &samples.describe(),
             &target,
-            Some(s.max <= FILTER_TARGET),
+            samples.result(FILTER_TARGET, |s| s.max),
         );
     }
-    let f = Stats::of(&frames);
-    row(
+    row_result(
         &format!(
             "frame after a filter keystroke, {loaded} conversations (n={})",
-            f.n
+            frames.all.len()
         ),
-        &format!("mean {}, p99 {}", ms(f.mean), ms(f.p99)),
-        &format!("≤ {} per frame", ms(FRAME_TARGET)),
-        Some(f.p99 <= FRAME_TARGET),
+        &frames.describe(),
+        &format!("≤ {} per frame (p99)", ms(FRAME_TARGET)),
+        frames.result(FRAME_TARGET, |s| s.p99),
     );
 }
 

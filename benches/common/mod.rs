@@ -54,6 +54,10 @@ pub fn row(what: &str, measured: &str, target: &str, pass: Option<bool>) {
         Some(false) => "OVER",
         None => "-",
     };
+    row_result(what, measured, target, result);
+}
+
+pub fn row_result(what: &str, measured: &str, target: &str, result: &str) {
     println!("| {what} | {measured} | {target} | {result} |");
 }
 
@@ -89,4 +93,78 @@ pub fn benching(name: &str) -> bool {
     }
     println!("{name}: not benchmarking (run with `cargo bench --bench {name}`)");
     false
+}
+
+/// Times `f` and says whether the OS took the CPU from this thread meanwhile (its count of
+/// involuntary context switches grew; Linux only, else always false). A frame that was
+/// preempted measures the machine as much as the code.
+pub fn timed_preempted(f: impl FnOnce()) -> (Duration, bool) {
+    let before = involuntary_switches();
+    let t = std::time::Instant::now();
+    f();
+    let elapsed = t.elapsed();
+    let after = involuntary_switches();
+    (elapsed, before.is_some() && after != before)
+}
+
+fn involuntary_switches() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/status").ok()?;
+    text.lines().find_map(|line| {
+        line.strip_prefix("nonvoluntary_ctxt_switches:")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Samples split by `timed_preempted`: all of them, and those that were not preempted.
+#[derive(Default)]
+pub struct Samples {
+    pub all: Vec<Duration>,
+    pub not_preempted: Vec<Duration>,
+}
+
+impl Samples {
+    pub fn time(&mut self, f: impl FnOnce()) {
+        let (d, preempted) = timed_preempted(f);
+        self.all.push(d);
+        if !preempted {
+            self.not_preempted.push(d);
+        }
+    }
+
+    /// "mean X, p99 Y, max Z" over all samples, plus how many were preempted and the p99 of
+    /// the others.
+    pub fn describe(&self) -> String {
+        let all = Stats::of(&self.all);
+        let preempted = self.all.len() - self.not_preempted.len();
+        let mut out = format!(
+            "mean {}, p99 {}, max {}",
+            ms(all.mean),
+            ms(all.p99),
+            ms(all.max)
+        );
+        if preempted > 0 && !self.not_preempted.is_empty() {
+            let clean = Stats::of(&self.not_preempted);
+            out.push_str(&format!(
+                " ({preempted} preempted; p99 of the rest {})",
+                ms(clean.p99)
+            ));
+        }
+        out
+    }
+
+    /// "pass" when `pick` of all samples is within `target`; "OVER" when it is not, even
+    /// without the preempted samples; "OVER (preempted samples only)" when only the
+    /// preempted ones went over.
+    pub fn result(&self, target: Duration, pick: fn(&Stats) -> Duration) -> &'static str {
+        if pick(&Stats::of(&self.all)) <= target {
+            "pass"
+        } else if !self.not_preempted.is_empty() && pick(&Stats::of(&self.not_preempted)) <= target
+        {
+            "OVER (preempted samples only)"
+        } else {
+            "OVER"
+        }
+    }
 }
