@@ -51,6 +51,7 @@ fn staged_edits_and_a_failure_at_120x40() {
     update(
         &mut app,
         Msg::Committed {
+            audit_error: None,
             generation,
             outcomes: vec![BatchOutcome {
                 sent: batches[0].clone(),

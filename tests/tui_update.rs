@@ -208,6 +208,7 @@ fn per_item_results_clear_successes_keep_failures_and_read_back() {
     let cmds = update(
         &mut app,
         Msg::Committed {
+            audit_error: None,
             generation,
             outcomes: vec![BatchOutcome {
                 sent: batches[0].clone(),
@@ -248,6 +249,7 @@ fn a_top_level_failure_leaves_everything_staged() {
     let cmds = update(
         &mut app,
         Msg::Committed {
+            audit_error: None,
             generation,
             outcomes: vec![BatchOutcome {
                 sent: batches[0].clone(),
@@ -392,4 +394,47 @@ fn the_preview_scrolls_and_shows_one_call_per_100_conversations() {
     assert!(matches!(app.overlay, Some(Overlay::Preview { scroll: 2 })));
     keys(&mut app, [key(KeyCode::Esc)]);
     assert!(app.overlay.is_none());
+}
+
+#[test]
+fn y_copies_the_conversation_as_one_line_of_json_through_a_command() {
+    let mut app = loaded_app(0);
+    // carol: bit 1 and bit 32, a custom mark
+    keys(&mut app, [ch('j'), ch('j')]);
+    let cmds = keys(&mut app, [ch('y')]);
+    let [Cmd::Copy { text }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["conversation"], "c2c_carol");
+    assert_eq!(v["hex"], "0x0000000100000002");
+    assert_eq!(v["bits"], serde_json::json!([1, 32]));
+    assert_eq!(v["standard_mark"], format!("1{}10", "0".repeat(30)));
+    assert_eq!(v["custom_mark"], "waiting on refund");
+    assert!(!text.contains('\n'));
+    let status = app.status.clone().unwrap();
+    assert!(status.text.starts_with("Copied c2c_carol"), "{status:?}");
+    assert!(status.text.ends_with("(OSC 52)"), "{status:?}");
+}
+
+#[test]
+fn y_in_the_request_preview_copies_the_request_bodies() {
+    let mut app = loaded_app(0);
+    // nothing staged: nothing to copy
+    keys(&mut app, [ch('p')]);
+    assert!(keys(&mut app, [ch('y')]).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Preview { .. })));
+    keys(&mut app, [key(KeyCode::Esc), ch(' '), ch('p')]);
+    let cmds = keys(&mut app, [ch('y')]);
+    let [Cmd::Copy { text }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        text,
+        r#"{"From_Account":"alice","MarkItem":[{"OptType":1,"ContactItem":{"Type":1,"To_Account":"bob"},"ClearMark":[0]}]}"#
+    );
+    assert!(
+        matches!(app.overlay, Some(Overlay::Preview { .. })),
+        "the preview stays open"
+    );
 }

@@ -12,7 +12,9 @@ use crate::domain::{CustomMark, MAX_CUSTOM_MARK_BYTES, Peer};
 use super::commit::staged_batches;
 use super::keys::Action;
 use super::msg::Cmd;
-use super::state::{App, Confirm, ConnState, Focus, Overlay, PromptKind, StatusKind, bit};
+use super::state::{
+    App, CommitProgress, Confirm, ConnState, Focus, Overlay, PromptKind, StatusKind, bit,
+};
 use super::update::{open_user, set_status};
 
 const READ_ONLY: &str =
@@ -141,6 +143,10 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     };
     match overlay {
         Overlay::Preview { scroll } => {
+            if app.keys.action(&key) == Some(Action::Copy) {
+                app.overlay = Some(overlay);
+                return copy_requests(app);
+            }
             let page = u16::try_from(app.list_rows.max(1)).unwrap_or(10);
             let scroll = match app.keys.action(&key) {
                 Some(Action::Down) => Some(scroll.saturating_add(1)),
@@ -173,6 +179,18 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        // Declining deletes the journal, so only an explicit y or n answers this one.
+        Overlay::Confirm(Confirm::RestoreJournal) => match key.code {
+            KeyCode::Char('y' | 'Y') => super::journal::restore(app),
+            KeyCode::Char('n' | 'N') => {
+                super::journal::decline(app);
+                Vec::new()
+            }
+            _ => {
+                app.overlay = Some(Overlay::Confirm(Confirm::RestoreJournal));
+                Vec::new()
+            }
+        },
         Overlay::Confirm(what) => match key.code {
             KeyCode::Char('y' | 'Y') | KeyCode::Enter => match what {
                 Confirm::Quit => {
@@ -183,6 +201,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                     toggle_bit(app, b);
                     Vec::new()
                 }
+                Confirm::RestoreJournal => Vec::new(),
             },
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 set_status(app, StatusKind::Info, "Cancelled");
@@ -318,6 +337,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::EditCustom => begin_custom_edit(app),
         Action::Unstage => {
             app.counts_stale = true;
+            app.stage_changed = true;
             if let Some(c) = app.current_mut() {
                 let had = !c.staged.is_empty();
                 c.staged = Default::default();
@@ -332,6 +352,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
         }
         Action::Commit => return commit(app),
+        Action::Copy => return copy_conversation(app),
         Action::Preview => app.overlay = Some(Overlay::Preview { scroll: 0 }),
         Action::Help => app.overlay = Some(Overlay::Help),
         Action::Filter => {
@@ -403,6 +424,7 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
         return;
     }
     app.counts_stale = true;
+    app.stage_changed = true;
     let Some(c) = app.current_mut() else {
         return;
     };
@@ -457,6 +479,7 @@ fn stage_custom(app: &mut App) {
         }
     };
     app.counts_stale = true;
+    app.stage_changed = true;
     let Some(c) = app.current_mut() else {
         app.editing_custom = false;
         return;
@@ -495,6 +518,12 @@ fn commit(app: &mut App) -> Vec<Cmd> {
         return Vec::new();
     }
     let total: usize = batches.iter().map(Vec::len).sum();
+    app.progress = Some(CommitProgress {
+        done_items: 0,
+        total_items: total,
+        done_calls: 0,
+        total_calls: batches.len(),
+    });
     app.committing = true;
     app.in_flight += 1;
     set_status(
@@ -509,5 +538,61 @@ fn commit(app: &mut App) -> Vec<Cmd> {
         generation: app.generation,
         user,
         batches,
+        audit_dir: app.session.data_dir.clone(),
+    }]
+}
+
+/// `y`: the conversation under the cursor as one line of JSON, as the server holds it.
+fn copy_conversation(app: &mut App) -> Vec<Cmd> {
+    let Some(c) = app.current() else {
+        set_status(
+            app,
+            StatusKind::Error,
+            "No conversation is selected: nothing to copy",
+        );
+        return Vec::new();
+    };
+    let bits: Vec<u8> = c.mark.value.indices().map(|b| b.get()).collect();
+    let text = serde_json::json!({
+        "conversation": c.peer.conversation_id(),
+        "hex": c.mark.value.hex(),
+        "bits": bits,
+        "standard_mark": c.mark.raw,
+        "custom_mark": c.custom,
+    })
+    .to_string();
+    let peer = c.peer.conversation_id();
+    set_status(
+        app,
+        StatusKind::Ok,
+        format!("Copied {peer}: ID, hex, bits, StandardMark, custom mark as JSON (OSC 52)"),
+    );
+    vec![Cmd::Copy { text }]
+}
+
+/// `y` in the request preview: the body of every call, one compact JSON object a line.
+fn copy_requests(app: &mut App) -> Vec<Cmd> {
+    let Some(user) = app.user.clone() else {
+        set_status(app, StatusKind::Error, "No user is open: nothing to copy");
+        return Vec::new();
+    };
+    let bodies: Vec<String> = staged_batches(app)
+        .iter()
+        .filter_map(|batch| serde_json::to_string(&super::commit::request(&user, batch)).ok())
+        .collect();
+    if bodies.is_empty() {
+        set_status(app, StatusKind::Info, "Nothing is staged: nothing to copy");
+        return Vec::new();
+    }
+    set_status(
+        app,
+        StatusKind::Ok,
+        format!(
+            "Copied the JSON body of {} mark_contact call(s), one a line (OSC 52)",
+            bodies.len()
+        ),
+    );
+    vec![Cmd::Copy {
+        text: bodies.join("\n"),
     }]
 }

@@ -33,11 +33,12 @@ pub enum Action {
     Add,
     SwitchUser,
     Reload,
+    Copy,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -58,6 +59,7 @@ impl Action {
         Action::Add,
         Action::SwitchUser,
         Action::Reload,
+        Action::Copy,
         Action::Quit,
     ];
 
@@ -84,6 +86,7 @@ impl Action {
             Action::Add => "add",
             Action::SwitchUser => "switch_user",
             Action::Reload => "reload",
+            Action::Copy => "copy",
             Action::Quit => "quit",
         }
     }
@@ -111,6 +114,7 @@ impl Action {
             Action::Add => "add conversation by ID",
             Action::SwitchUser => "open another user",
             Action::Reload => "reload from server",
+            Action::Copy => "copy info/request (OSC52)",
             Action::Quit => "quit (asks if staged)",
         }
     }
@@ -141,6 +145,7 @@ impl Action {
             Action::Add => "a",
             Action::SwitchUser => "u",
             Action::Reload => "r",
+            Action::Copy => "y",
             Action::Quit => "q",
         }
     }

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::{Action, App, Focus, Overlay, StatusKind};
+use crate::app::{Action, App, Confirm, Focus, Overlay, StatusKind};
 
 use super::theme;
 
@@ -47,11 +47,18 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
     let k = |a: Action| app.keys.hint(a);
     let pairs: Vec<(String, &str)> = if let Some(overlay) = &app.overlay {
         match overlay {
+            Overlay::Confirm(Confirm::RestoreJournal) => {
+                vec![("y".into(), "restore"), ("n".into(), "delete journal")]
+            }
             Overlay::Confirm(_) => vec![("y".into(), "yes"), ("n/Esc".into(), "no")],
             Overlay::Prompt { .. } => vec![("Enter".into(), "ok"), ("Esc".into(), "cancel")],
             Overlay::Help => vec![("Esc".into(), "close")],
             Overlay::Preview { .. } => {
-                vec![("↑↓ PgUp PgDn".into(), "scroll"), ("Esc".into(), "close")]
+                vec![
+                    ("↑↓ PgUp PgDn".into(), "scroll"),
+                    (k(Action::Copy), "copy JSON"),
+                    ("Esc".into(), "close"),
+                ]
             }
         }
     } else if app.editing_custom {
@@ -92,6 +99,7 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
             (k(Action::Add), "add"),
             (k(Action::SwitchUser), "user"),
             (k(Action::Reload), "reload"),
+            (k(Action::Copy), "copy"),
         ]);
         v
     };
