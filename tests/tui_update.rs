@@ -438,3 +438,72 @@ fn y_in_the_request_preview_copies_the_request_bodies() {
         "the preview stays open"
     );
 }
+
+#[test]
+fn v_selects_rows_and_space_sets_the_cursor_bits_new_value_on_all_of_them() {
+    let mut app = loaded_app(0);
+    // bob (bit 0 on), team-standup, carol: v selects and moves down
+    keys(&mut app, [ch('v'), ch('v'), ch('v')]);
+    assert_eq!(app.selection.len(), 3);
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("◆ 3 selected"), "{screen}");
+    assert_eq!(
+        screen.matches("@◆").count() + screen.matches("#◆").count(),
+        3
+    );
+    // back on bob: bit 0 is on there, so the new value is off; only bob has it to clear
+    keys(
+        &mut app,
+        [ch('k'), ch('k'), ch('k'), key(KeyCode::Tab), ch(' ')],
+    );
+    assert_eq!(app.staged_count(), 1);
+    // bit 40 is off on bob: on for all three
+    keys(
+        &mut app,
+        [ch('j'), ch('j'), ch('j'), ch('j'), ch('j'), ch(' ')],
+    );
+    assert_eq!(app.cursor, bit(40));
+    assert_eq!(app.staged_count(), 3);
+    assert!(app.status.as_ref().unwrap().text.contains("on 3 selected"));
+    // the custom mark goes to all three
+    keys(&mut app, [key(KeyCode::Enter), ctrl('u')]);
+    keys(&mut app, typed("bulk"));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    let batches = commit_cmd(keys(&mut app, [ch('c')]));
+    assert_eq!(batches.len(), 1);
+    let req = commit::request("alice", &batches[0]);
+    assert_eq!(req.mark_item.len(), 3);
+    for item in &req.mark_item {
+        assert_eq!(item.set_mark, Some(vec![40]));
+        assert_eq!(item.custom_mark.as_deref(), Some("bulk"));
+    }
+    let p = app.progress.unwrap();
+    assert_eq!((p.done_items, p.total_items, p.total_calls), (0, 3, 1));
+}
+
+#[test]
+fn x_drops_the_selection_stage_and_esc_clears_the_selection() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('V')]);
+    assert_eq!(app.selection.len(), app.visible.len());
+    keys(
+        &mut app,
+        [
+            key(KeyCode::Tab),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch(' '),
+        ],
+    );
+    // bit 32 on for all; carol already has it, so she stages nothing
+    assert_eq!(app.staged_count(), app.visible.len() - 1);
+    keys(&mut app, [ch('x')]);
+    assert_eq!(app.staged_count(), 0);
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.selection.is_empty());
+    // without a selection Space flips the cursor conversation only
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(app.staged_count(), 1);
+}

@@ -117,7 +117,17 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     if key.code == KeyCode::Esc {
-        app.status = None;
+        if app.selection.is_empty() {
+            app.status = None;
+        } else {
+            let n = app.selection.len();
+            app.selection.clear();
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("Cleared the selection of {n}"),
+            );
+        }
         return Vec::new();
     }
     match app.keys.action(&key) {
@@ -335,6 +345,25 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
         }
         Action::EditCustom => begin_custom_edit(app),
+        Action::Unstage if !app.selection.is_empty() => {
+            app.counts_stale = true;
+            app.stage_changed = true;
+            let mut dropped = 0;
+            for i in app.targets() {
+                if let Some(c) = app.conversations.get_mut(i) {
+                    dropped += usize::from(!c.staged.is_empty());
+                    c.staged = Default::default();
+                }
+            }
+            set_status(
+                app,
+                StatusKind::Info,
+                format!(
+                    "Dropped the staged edits of {dropped} of {} selected conversation(s)",
+                    app.selection.len()
+                ),
+            );
+        }
         Action::Unstage => {
             app.counts_stale = true;
             app.stage_changed = true;
@@ -353,6 +382,39 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::Commit => return commit(app),
         Action::Copy => return copy_conversation(app),
+        Action::Select => {
+            let Some(peer) = app.current().map(|c| c.peer.clone()) else {
+                set_status(app, StatusKind::Error, "No conversation is selected");
+                return Vec::new();
+            };
+            let verb = if app.selection.remove(&peer) {
+                "Unselected"
+            } else {
+                app.selection.insert(peer.clone());
+                "Selected"
+            };
+            move_list(app, 1);
+            let n = app.selection.len();
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("{verb} {peer}: {n} selected; Space/Enter apply to all, Esc clears"),
+            );
+        }
+        Action::SelectAll => {
+            let peers: Vec<_> = app
+                .visible
+                .iter()
+                .filter_map(|i| app.conversations.get(*i).map(|c| c.peer.clone()))
+                .collect();
+            app.selection.extend(peers);
+            let n = app.selection.len();
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("{n} selected; Space/Enter apply to all, Esc clears"),
+            );
+        }
         Action::Preview => app.overlay = Some(Overlay::Preview { scroll: 0 }),
         Action::Help => app.overlay = Some(Overlay::Help),
         Action::Filter => {
@@ -423,6 +485,10 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
         set_status(app, StatusKind::Error, READ_ONLY);
         return;
     }
+    if !app.selection.is_empty() {
+        stage_bit_on_selection(app, b);
+        return;
+    }
     app.counts_stale = true;
     app.stage_changed = true;
     let Some(c) = app.current_mut() else {
@@ -449,6 +515,36 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
     set_status(app, StatusKind::Info, text);
 }
 
+/// With a selection, Space sets the bit to the cursor conversation's new value (the flip
+/// of what it shows now) on every selected conversation; those that already have that
+/// value stage nothing.
+fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
+    let Some(on) = app.current().map(|c| !c.effective().contains(b)) else {
+        return;
+    };
+    app.counts_stale = true;
+    app.stage_changed = true;
+    let targets = app.targets();
+    let mut staged = 0;
+    for i in &targets {
+        if let Some(c) = app.conversations.get_mut(*i) {
+            c.staged.want_bit(b, on, c.mark.value);
+            staged += usize::from(c.staged.set.contains(b) || c.staged.clear.contains(b));
+        }
+    }
+    set_status(
+        app,
+        StatusKind::Info,
+        format!(
+            "Staged: bit {} ({}) {} on {} selected conversation(s), {staged} of them change; c commits",
+            b.get(),
+            b.docs_name(),
+            if on { "on" } else { "off" },
+            targets.len()
+        ),
+    );
+}
+
 fn begin_custom_edit(app: &mut App) {
     if app.session.read_only {
         set_status(app, StatusKind::Error, READ_ONLY);
@@ -462,11 +558,15 @@ fn begin_custom_edit(app: &mut App) {
     app.custom_input = Input::new(value);
     app.editing_custom = true;
     app.focus = Focus::Custom;
-    set_status(
-        app,
-        StatusKind::Info,
-        "Editing the custom mark: Enter stages it, Esc cancels",
-    );
+    let text = if app.selection.is_empty() {
+        "Editing the custom mark: Enter stages it, Esc cancels".to_owned()
+    } else {
+        format!(
+            "Editing the custom mark of {} selected conversation(s): Enter stages it on all, Esc cancels",
+            app.selection.len()
+        )
+    };
+    set_status(app, StatusKind::Info, text);
 }
 
 fn stage_custom(app: &mut App) {
@@ -480,6 +580,28 @@ fn stage_custom(app: &mut App) {
     };
     app.counts_stale = true;
     app.stage_changed = true;
+    if !app.selection.is_empty() {
+        let targets = app.targets();
+        let mut staged = 0;
+        for i in &targets {
+            if let Some(c) = app.conversations.get_mut(*i) {
+                let current = c.custom.clone();
+                c.staged.set_custom(mark.clone(), &current);
+                staged += usize::from(c.staged.custom.is_some());
+            }
+        }
+        app.editing_custom = false;
+        set_status(
+            app,
+            StatusKind::Info,
+            format!(
+                "Staged the custom mark ({}/{MAX_CUSTOM_MARK_BYTES} bytes) on {} selected conversation(s), {staged} of them change; c commits",
+                mark.as_str().len(),
+                targets.len()
+            ),
+        );
+        return;
+    }
     let Some(c) = app.current_mut() else {
         app.editing_custom = false;
         return;

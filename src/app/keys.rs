@@ -34,11 +34,13 @@ pub enum Action {
     SwitchUser,
     Reload,
     Copy,
+    Select,
+    SelectAll,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -60,6 +62,8 @@ impl Action {
         Action::SwitchUser,
         Action::Reload,
         Action::Copy,
+        Action::Select,
+        Action::SelectAll,
         Action::Quit,
     ];
 
@@ -87,6 +91,8 @@ impl Action {
             Action::SwitchUser => "switch_user",
             Action::Reload => "reload",
             Action::Copy => "copy",
+            Action::Select => "select",
+            Action::SelectAll => "select_all",
             Action::Quit => "quit",
         }
     }
@@ -115,6 +121,8 @@ impl Action {
             Action::SwitchUser => "open another user",
             Action::Reload => "reload from server",
             Action::Copy => "copy info/request (OSC52)",
+            Action::Select => "select row, next (bulk)",
+            Action::SelectAll => "select all shown rows",
             Action::Quit => "quit (asks if staged)",
         }
     }
@@ -146,6 +154,8 @@ impl Action {
             Action::SwitchUser => "u",
             Action::Reload => "r",
             Action::Copy => "y",
+            Action::Select => "v",
+            Action::SelectAll => "V",
             Action::Quit => "q",
         }
     }

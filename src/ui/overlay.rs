@@ -157,7 +157,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App) {
         theme::muted(),
     ));
     lines.push(Line::styled(
-        "Editing: Space stages a flip, Enter edits the custom mark; nothing is sent until c.",
+        "Editing: Space stages a flip, Enter edits the custom mark, on every selected row (◆) if any; nothing is sent until c.",
         theme::muted(),
     ));
     lines.push(Line::from(vec![
