@@ -687,7 +687,7 @@ async fn v_selects_five_space_stages_bit_40_on_all_and_c_commits_them_with_progr
     let screen = h
         .wait_for("bulk staged", |s| s.contains("Staged: bit 40"))
         .await;
-    let on = screen.contains("bit 40 (Bit 41) on");
+    let on = screen.contains("bit 40 (Bit 41) on for");
     let app_peers: Vec<Peer> = {
         h.key(KeyCode::Char('c'));
         h.wait_for("committed", |s| s.contains("read back")).await;

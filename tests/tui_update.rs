@@ -464,7 +464,13 @@ fn v_selects_rows_and_space_sets_the_cursor_bits_new_value_on_all_of_them() {
     );
     assert_eq!(app.cursor, bit(40));
     assert_eq!(app.staged_count(), 3);
-    assert!(app.status.as_ref().unwrap().text.contains("on 3 selected"));
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("on for 3 selected")
+    );
     // the custom mark goes to all three
     keys(&mut app, [key(KeyCode::Enter), ctrl('u')]);
     keys(&mut app, typed("bulk"));

@@ -536,7 +536,7 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
         app,
         StatusKind::Info,
         format!(
-            "Staged: bit {} ({}) {} on {} selected conversation(s), {staged} of them change; c commits",
+            "Staged: bit {} ({}) {} for {} selected conversation(s), {staged} of them change; c commits",
             b.get(),
             b.docs_name(),
             if on { "on" } else { "off" },
