@@ -437,6 +437,12 @@ fn y_in_the_request_preview_copies_the_request_bodies() {
         matches!(app.overlay, Some(Overlay::Preview { .. })),
         "the preview stays open"
     );
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("Request preview"), "{screen}");
+    assert!(
+        screen.contains("Copied the JSON body of 1 mark_contact call(s)"),
+        "the status line shows under the preview: {screen}"
+    );
 }
 
 #[test]

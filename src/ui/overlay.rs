@@ -37,10 +37,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     match overlay {
         Overlay::Help => help(frame, area, app),
         Overlay::Preview { scroll } => {
-            let r = centered(
-                area,
+            // below the header, above the status line (so "Copied …" shows) and the hints
+            let r = Rect::new(
+                area.x.saturating_add(2),
+                area.y.saturating_add(1),
                 area.width.saturating_sub(4),
-                area.height.saturating_sub(2),
+                area.height.saturating_sub(3),
             );
             let inner = popup(frame, r, "Request preview (UserSig redacted) · Esc closes");
             frame.render_widget(
