@@ -49,6 +49,31 @@ impl AuditRecord {
     }
 }
 
+/// One record per conversation the server answered for (a ResultCode, success or not), as
+/// the CLI and the TUI both write them. A call that failed as a whole changed nothing and
+/// is not a commit, so its conversations are not in `answered`.
+pub fn answered<'a>(
+    sdkappid: u64,
+    operator: &str,
+    user: &str,
+    answered: impl IntoIterator<Item = (&'a MarkChange, i64, &'a str)>,
+) -> Vec<AuditRecord> {
+    answered
+        .into_iter()
+        .map(|(change, code, info)| AuditRecord::new(sdkappid, operator, user, change, code, info))
+        .collect()
+}
+
+/// Appends the records; a failure is worded for the user, with the path.
+pub fn write(data_dir: &Path, records: &[AuditRecord]) -> Result<(), String> {
+    append(data_dir, records).map_err(|e| {
+        format!(
+            "cannot write the audit log {}: {e}",
+            path(data_dir).display()
+        )
+    })
+}
+
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("audit.jsonl")
 }

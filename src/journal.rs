@@ -123,6 +123,20 @@ pub fn write_atomically(path: &Path, body: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// When the journal of one user was last written (Unix seconds), if it exists.
+pub fn saved_at(data_dir: &Path, sdkappid: u64, user: &str) -> Option<u64> {
+    let modified = std::fs::metadata(path(data_dir, sdkappid, user))
+        .ok()?
+        .modified()
+        .ok()?;
+    Some(
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs(),
+    )
+}
+
 /// Reads the staged edits journalled for one user (empty when there are none).
 pub fn load(data_dir: &Path, sdkappid: u64, user: &str) -> Result<Vec<MarkChange>, JournalError> {
     let path = path(data_dir, sdkappid, user);

@@ -21,7 +21,7 @@ use crate::api::wire::{
     SearchContactGroupRequest,
 };
 use crate::api::{ApiError, Client};
-use crate::app::{App, BatchOutcome, Cmd, Msg, Records, UserData, commit, update};
+use crate::app::{App, BatchOutcome, Cmd, JournalFound, Msg, Records, UserData, commit, update};
 use crate::domain::{MAX_SEARCH_ITEMS, Peer};
 
 /// Pages are bounded so that a server that never says "complete" cannot loop forever.
@@ -34,19 +34,22 @@ pub enum RuntimeError {
     Terminal(String),
 }
 
-/// Runs the TUI until quit. `observe` is called after every drawn frame (tests read the
-/// screen through it). Returns the final state.
-pub async fn run<B, S, F>(
+/// Runs the TUI until quit. `clipboard` receives the OSC 52 sequences of `y` (the
+/// terminal's output; tests pass a buffer). `observe` is called after every drawn frame
+/// (tests read the screen through it). Returns the final state.
+pub async fn run<B, S, W, F>(
     terminal: &mut Terminal<B>,
     mut events: S,
     mut app: App,
     client: Client,
     initial: Vec<Cmd>,
+    mut clipboard: W,
     mut observe: F,
 ) -> Result<App, RuntimeError>
 where
     B: Backend,
     S: Stream<Item = io::Result<Event>> + Unpin,
+    W: io::Write,
     F: FnMut(&Terminal<B>, &App),
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -61,7 +64,7 @@ where
         },
     );
     for cmd in initial {
-        execute(cmd, &client, &tx);
+        execute(cmd, &client, &tx, &mut clipboard);
     }
     let mut ticker = tokio::time::interval(SPINNER_TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -85,7 +88,7 @@ where
             if let Some(msg) = next.take() {
                 dirty = true;
                 for cmd in update(&mut app, msg) {
-                    execute(cmd, &client, &tx);
+                    execute(cmd, &client, &tx, &mut clipboard);
                 }
                 if app.quit {
                     return Ok(app);
@@ -138,12 +141,59 @@ fn event_msg(event: Event) -> Option<Msg> {
     }
 }
 
-/// Starts the side effect of a command; its result arrives later as a message.
-fn execute(cmd: Cmd, client: &Client, tx: &mpsc::UnboundedSender<Msg>) {
+/// Starts the side effect of a command; its result arrives later as a message. The journal
+/// and the clipboard are written at once (small writes, in order), so a journal is on disk
+/// before the frame that shows its edit is drawn.
+fn execute(
+    cmd: Cmd,
+    client: &Client,
+    tx: &mpsc::UnboundedSender<Msg>,
+    clipboard: &mut impl io::Write,
+) {
     let client = client.clone();
     let tx = tx.clone();
     match cmd {
         Cmd::Quit => {}
+        Cmd::SaveJournal {
+            dir,
+            sdkappid,
+            user,
+            changes,
+        } => {
+            if let Err(e) = crate::journal::save(&dir, sdkappid, &user, &changes) {
+                tracing::warn!(error = %e, "journal");
+                let _ = tx.send(Msg::LocalFailed(format!(
+                    "Journal not saved, staged edits are only in memory: {e}"
+                )));
+            }
+        }
+        Cmd::LoadJournal {
+            generation,
+            dir,
+            sdkappid,
+            user,
+        } => {
+            let result = crate::journal::load(&dir, sdkappid, &user)
+                .map(|changes| {
+                    (!changes.is_empty()).then(|| JournalFound {
+                        changes,
+                        saved_at: crate::journal::saved_at(&dir, sdkappid, &user),
+                    })
+                })
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::JournalLoaded { generation, result });
+        }
+        Cmd::Copy { text } => {
+            let sequence = crate::terminal::osc52(&text);
+            if let Err(e) = clipboard
+                .write_all(sequence.as_bytes())
+                .and_then(|()| clipboard.flush())
+            {
+                let _ = tx.send(Msg::LocalFailed(format!(
+                    "Cannot write to the terminal to copy: {e}"
+                )));
+            }
+        }
         Cmd::LoadUser { generation, user } => {
             tokio::spawn(async move {
                 let started = std::time::Instant::now();
@@ -165,12 +215,14 @@ fn execute(cmd: Cmd, client: &Client, tx: &mpsc::UnboundedSender<Msg>) {
             generation,
             user,
             batches,
+            audit_dir,
         } => {
             tokio::spawn(async move {
                 // Batches go out concurrently; the client's pacer keeps them under the limit.
                 let calls = batches.into_iter().map(|batch| {
                     let client = client.clone();
                     let user = user.clone();
+                    let tx = tx.clone();
                     async move {
                         let req = commit::request(&user, &batch);
                         let result = client.mark_contact(&req).await;
@@ -180,6 +232,10 @@ fn execute(cmd: Cmd, client: &Client, tx: &mpsc::UnboundedSender<Msg>) {
                             result = ?result.as_ref().map(|r| r.result_item.iter().map(|i| i.result_code).collect::<Vec<_>>()),
                             "mark_contact"
                         );
+                        let _ = tx.send(Msg::CommitProgress {
+                            generation,
+                            items: batch.len(),
+                        });
                         BatchOutcome {
                             sent: batch,
                             result,
@@ -187,9 +243,20 @@ fn execute(cmd: Cmd, client: &Client, tx: &mpsc::UnboundedSender<Msg>) {
                     }
                 });
                 let outcomes = futures::future::join_all(calls).await;
+                let audit_error = audit_dir.and_then(|dir| {
+                    let config = client.config();
+                    let records = crate::audit::answered(
+                        config.sdkappid,
+                        &config.identifier,
+                        &user,
+                        outcomes.iter().flat_map(commit::answered),
+                    );
+                    crate::audit::write(&dir, &records).err()
+                });
                 let _ = tx.send(Msg::Committed {
                     generation,
                     outcomes,
+                    audit_error,
                 });
             });
         }

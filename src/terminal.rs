@@ -81,3 +81,25 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard: `ESC ] 52 ; c ;
+/// <base64> BEL`. It travels in the output stream, so it works over SSH (tmux passes it
+/// on with `set-clipboard on`).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    use super::osc52;
+
+    #[test]
+    fn osc52_wraps_base64_of_the_utf8_text() {
+        assert_eq!(osc52("c2c_bob"), "\x1b]52;c;YzJjX2JvYg==\x07");
+        assert_eq!(osc52(""), "\x1b]52;c;\x07");
+        // UTF-8 bytes, not characters
+        assert_eq!(osc52("客"), "\x1b]52;c;5a6i\x07");
+    }
+}

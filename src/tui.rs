@@ -97,6 +97,7 @@ fn session(sdkappid: u64, endpoint: String, demo: bool, read_only: bool) -> Sess
         config_path: config::config_path().display().to_string(),
         log_path: log_path().display().to_string(),
         mark_contact_url: String::new(),
+        data_dir: Some(config::data_dir()),
     }
 }
 
@@ -155,8 +156,16 @@ async fn launch(
     let mut guard = crate::terminal::TerminalGuard::enter(mouse)
         .map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let events = futures::stream::select(EventStream::new(), signals());
-    let result =
-        crate::runtime::run(&mut guard.terminal, events, app, client, cmds, |_, _| {}).await;
+    let result = crate::runtime::run(
+        &mut guard.terminal,
+        events,
+        app,
+        client,
+        cmds,
+        io::stdout(),
+        |_, _| {},
+    )
+    .await;
     drop(guard);
     let app = result.map_err(|e| e.to_string())?;
     let staged = app.staged_count();

@@ -6,6 +6,7 @@
 mod tui_support;
 
 use std::io;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use convmark::api::wire::{ContactItem, SearchContactGroupRequest};
@@ -27,8 +28,23 @@ struct Frame {
     staged: usize,
 }
 
+/// The terminal output the runtime writes OSC 52 sequences to.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 struct Harness {
     keys: mpsc::UnboundedSender<io::Result<Event>>,
+    clipboard: SharedBuf,
     frames: watch::Receiver<Frame>,
     task: tokio::task::JoinHandle<App>,
 }
@@ -42,22 +58,37 @@ impl Harness {
             in_flight: 1,
             staged: 0,
         });
+        let clipboard = SharedBuf::default();
+        let clip = clipboard.clone();
         let task = tokio::spawn(async move {
             let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
             let mut count = 0;
-            convmark::runtime::run(&mut terminal, events, app, client, initial, |t, app| {
-                count += 1;
-                tx.send_replace(Frame {
-                    count,
-                    screen: convmark::ui::buffer_text(t.backend().buffer()),
-                    in_flight: app.in_flight,
-                    staged: app.staged_count(),
-                });
-            })
+            convmark::runtime::run(
+                &mut terminal,
+                events,
+                app,
+                client,
+                initial,
+                clip,
+                |t, app| {
+                    count += 1;
+                    tx.send_replace(Frame {
+                        count,
+                        screen: convmark::ui::buffer_text(t.backend().buffer()),
+                        in_flight: app.in_flight,
+                        staged: app.staged_count(),
+                    });
+                },
+            )
             .await
             .unwrap()
         });
-        Harness { keys, frames, task }
+        Harness {
+            keys,
+            clipboard,
+            frames,
+            task,
+        }
     }
 
     fn send(&self, code: KeyCode, modifiers: KeyModifiers) {
@@ -179,6 +210,22 @@ async fn space_on_bit_40_and_a_custom_mark_then_c_commits_and_the_emulator_holds
     let peer = selected_peer(&screen);
     let (before, _) = server_marks(&client, &peer).await;
     let bit40 = convmark::app::bit(40);
+
+    // `y` writes the conversation as OSC 52 to the terminal
+    h.key(KeyCode::Char('y'));
+    h.wait_for("copied", |s| s.contains("(OSC 52)")).await;
+    let written = String::from_utf8(h.clipboard.0.lock().unwrap().clone()).unwrap();
+    let payload = written
+        .strip_prefix("\x1b]52;c;")
+        .and_then(|s| s.strip_suffix('\x07'))
+        .unwrap();
+    use base64::Engine;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(payload)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["conversation"], peer.conversation_id());
+    assert_eq!(v["hex"], before.hex());
 
     // to the grid, down 5 rows to bit 40, flip it
     h.key(KeyCode::Tab);
@@ -468,5 +515,249 @@ async fn idle_draws_nothing_and_one_key_draws_one_frame() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(h.frames.borrow().count, idle + 1);
     h.quit().await;
+    emu.shutdown().await;
+}
+
+fn start_with_data_dir(emu: &RunningEmulator, client: &Client, dir: &std::path::Path) -> Harness {
+    let mut s = session(emu);
+    s.data_dir = Some(dir.to_path_buf());
+    let (app, cmds) = convmark::tui::build_app(
+        s,
+        client,
+        KeyMap::default(),
+        tui_support::labels(),
+        Some(DEMO_USER.into()),
+    );
+    Harness::start(client.clone(), app, cmds, 80, 24)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_edits_survive_a_crash_are_offered_back_committed_and_audited() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sdkappid = emu.config.sdkappid;
+    let bit40 = convmark::app::bit(40);
+
+    // stage bit 40 on the first two conversations
+    let mut h = start_with_data_dir(&emu, &client, dir.path());
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let first = selected_peer(&screen);
+    h.key(KeyCode::Tab);
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char(' '));
+    let screen = h.wait_for("two staged", |s| s.contains("2 staged")).await;
+    let second = selected_peer(&screen);
+    let before = [
+        server_marks(&client, &first).await.0,
+        server_marks(&client, &second).await.0,
+    ];
+    // the journal is on disk before the frame that shows the edit
+    let journalled = convmark::journal::load(dir.path(), sdkappid, DEMO_USER).unwrap();
+    assert_eq!(journalled.len(), 2);
+    // a crash: the app is gone without quitting or committing
+    h.task.abort();
+    let _ = h.task.await;
+
+    // a new app on the same data dir offers the edits back
+    let mut h = start_with_data_dir(&emu, &client, dir.path());
+    let screen = h
+        .wait_for("the offer", |s| s.contains("Restore 2 staged edit(s) from"))
+        .await;
+    assert!(screen.contains("UTC?"), "{screen}");
+    h.key(KeyCode::Esc); // only y or n answers it
+    h.key(KeyCode::Char('y'));
+    let screen = h
+        .wait_for("restored", |s| s.contains("Restored the staged edits of 2"))
+        .await;
+    assert!(screen.contains("2 staged"), "{screen}");
+    assert_eq!(h.staged().await, 2);
+
+    h.key(KeyCode::Char('c'));
+    h.wait_for("committed", |s| s.contains("read back 2")).await;
+    assert_eq!(h.staged().await, 0);
+    let app = h.quit().await;
+    let progress = app.progress.unwrap();
+    assert_eq!((progress.done_items, progress.done_calls), (2, 1));
+    for (peer, before) in [&first, &second].into_iter().zip(before) {
+        let (after, _) = server_marks(&client, peer).await;
+        assert_eq!(after.contains(bit40), !before.contains(bit40), "{peer}");
+    }
+    assert!(
+        convmark::journal::load(dir.path(), sdkappid, DEMO_USER)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!convmark::journal::path(dir.path(), sdkappid, DEMO_USER).exists());
+
+    // the audit log has one line per committed conversation, with its ResultCode
+    let text = std::fs::read_to_string(convmark::audit::path(dir.path())).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for (line, peer) in lines.iter().zip([&first, &second]) {
+        assert_eq!(line["conversation"], peer.conversation_id());
+        assert_eq!(line["user"], DEMO_USER);
+        assert_eq!(line["sdkappid"], sdkappid);
+        assert_eq!(line["operator"], emu.config.admins[0].as_str());
+        assert_eq!(line["result_code"], 0);
+        let bits = [line["set"].clone(), line["clear"].clone()];
+        assert!(bits.contains(&serde_json::json!([40])), "{line}");
+        assert!(line["time"].as_u64().unwrap() > 1_700_000_000);
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_the_offer_deletes_the_journal_and_a_journal_write_failure_is_shown() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sdkappid = emu.config.sdkappid;
+
+    let mut h = start_with_data_dir(&emu, &client, dir.path());
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    h.key(KeyCode::Char(' '));
+    h.wait_for("staged", |s| s.contains("1 staged")).await;
+    h.quit().await;
+    assert_eq!(
+        convmark::journal::load(dir.path(), sdkappid, DEMO_USER)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let mut h = start_with_data_dir(&emu, &client, dir.path());
+    h.wait_for("the offer", |s| s.contains("Restore 1 staged edit(s)"))
+        .await;
+    h.key(KeyCode::Char('n'));
+    h.wait_for("declined", |s| s.contains("the journal is deleted"))
+        .await;
+    assert_eq!(h.staged().await, 0);
+    assert!(!convmark::journal::path(dir.path(), sdkappid, DEMO_USER).exists());
+
+    // the journal's folder is taken by a file: staging says so and goes on in memory
+    std::fs::remove_dir(dir.path().join("journal")).unwrap();
+    std::fs::write(dir.path().join("journal"), "not a folder").unwrap();
+    h.key(KeyCode::Char(' '));
+    let screen = h
+        .wait_for("the failure", |s| s.contains("Journal not saved"))
+        .await;
+    assert!(screen.contains("only in memory"), "{screen}");
+    assert_eq!(h.staged().await, 1);
+    h.quit().await;
+    emu.shutdown().await;
+}
+
+/// Rows the list shows as chosen (`◆` after the peer symbol).
+fn chosen_rows(screen: &str) -> usize {
+    screen.matches("@◆").count() + screen.matches("#◆").count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v_selects_five_space_stages_bit_40_on_all_and_c_commits_them_with_progress() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    for _ in 0..5 {
+        h.key(KeyCode::Char('v'));
+    }
+    let screen = h
+        .wait_for("five selected", |s| s.contains("◆ 5 selected"))
+        .await;
+    assert_eq!(chosen_rows(&screen), 5, "{screen}");
+    // back to the first selected row, to bit 40 in the grid
+    for _ in 0..5 {
+        h.key(KeyCode::Char('k'));
+    }
+    h.key(KeyCode::Tab);
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char(' '));
+    let screen = h
+        .wait_for("bulk staged", |s| s.contains("Staged: bit 40"))
+        .await;
+    let on = screen.contains("bit 40 (Bit 41) on for");
+    let app_peers: Vec<Peer> = {
+        h.key(KeyCode::Char('c'));
+        h.wait_for("committed", |s| s.contains("read back")).await;
+        let app = h.quit().await;
+        let p = app.progress.unwrap();
+        assert_eq!(p.done_items, p.total_items, "progress reached the total");
+        assert_eq!(p.done_calls, p.total_calls);
+        assert!(p.total_items <= 5 && p.total_items > 0);
+        assert_eq!(app.staged_count(), 0);
+        app.selection.iter().cloned().collect()
+    };
+    assert_eq!(app_peers.len(), 5);
+    for peer in &app_peers {
+        let (mark, _) = server_marks(&client, peer).await;
+        assert_eq!(
+            mark.contains(convmark::app::bit(40)),
+            on,
+            "{peer} holds the cursor's new value"
+        );
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_all_1004_conversations_and_commit_bit_40_in_paced_concurrent_batches() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    h.key(KeyCode::Char('V'));
+    h.key(KeyCode::Tab);
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char(' '));
+    h.wait_for("bulk staged", |s| s.contains("Staged: bit 40"))
+        .await;
+    let staged = h.staged().await;
+    assert!(staged > 900, "{staged}");
+    let started = std::time::Instant::now();
+    h.key(KeyCode::Char('c'));
+    // "Committed N" or "N failed (still staged), M committed"; in_flight 0 = read back
+    let screen = h.wait_for("committed", |s| s.contains("ommitted")).await;
+    // informational only (no timing assertion): one round trip plus pacing
+    eprintln!(
+        "bulk commit of {staged} conversations (with read-back): {:?}",
+        started.elapsed()
+    );
+    let app = h.quit().await;
+    let p = app.progress.unwrap();
+    assert_eq!((p.done_items, p.total_items), (staged, staged), "{screen}");
+    assert_eq!(p.total_calls, staged.div_ceil(100));
+    assert_eq!(p.done_calls, p.total_calls);
+    // every row that reports ResultCode 0 holds the bit as read back; the rest stay staged
+    // with their code
+    let mut ok = 0;
+    for c in &app.conversations {
+        match &c.result {
+            Some(convmark::app::RowResult::Ok) => {
+                ok += 1;
+                assert!(c.mark.value.contains(convmark::app::bit(40)), "{}", c.peer);
+            }
+            Some(convmark::app::RowResult::Failed { code, .. }) => {
+                // 51007 for the demo's disbanded groups, 51008 past 1,000 marked
+                assert!(matches!(code, Some(51007 | 51008)), "{}: {code:?}", c.peer);
+                assert!(!c.staged.is_empty());
+            }
+            None => {}
+        }
+    }
+    assert!(ok > 0);
     emu.shutdown().await;
 }

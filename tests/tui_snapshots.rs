@@ -51,6 +51,7 @@ fn staged_edits_and_a_failure_at_120x40() {
     update(
         &mut app,
         Msg::Committed {
+            audit_error: None,
             generation,
             outcomes: vec![BatchOutcome {
                 sent: batches[0].clone(),
@@ -103,4 +104,34 @@ async fn the_demo_user_at_80x24() {
     );
     insta::assert_snapshot!(screen(&mut app, 80, 24));
     emu.shutdown().await;
+}
+
+#[test]
+fn selected_rows_and_a_commit_in_progress_at_80x24() {
+    // 206 conversations, all selected: bit 40 on all of them is 3 calls
+    let mut app = loaded_app(200);
+    keys(&mut app, [ch('v'), ch('j'), ch('v'), ch('V')]);
+    keys(
+        &mut app,
+        [
+            key(KeyCode::Tab),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch(' '),
+        ],
+    );
+    let cmds = keys(&mut app, [ch('c')]);
+    assert!(matches!(cmds.as_slice(), [Cmd::Commit { .. }]));
+    let generation = app.generation;
+    update(
+        &mut app,
+        Msg::CommitProgress {
+            generation,
+            items: 100,
+        },
+    );
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
 }

@@ -208,6 +208,7 @@ fn per_item_results_clear_successes_keep_failures_and_read_back() {
     let cmds = update(
         &mut app,
         Msg::Committed {
+            audit_error: None,
             generation,
             outcomes: vec![BatchOutcome {
                 sent: batches[0].clone(),
@@ -248,6 +249,7 @@ fn a_top_level_failure_leaves_everything_staged() {
     let cmds = update(
         &mut app,
         Msg::Committed {
+            audit_error: None,
             generation,
             outcomes: vec![BatchOutcome {
                 sent: batches[0].clone(),
@@ -392,4 +394,128 @@ fn the_preview_scrolls_and_shows_one_call_per_100_conversations() {
     assert!(matches!(app.overlay, Some(Overlay::Preview { scroll: 2 })));
     keys(&mut app, [key(KeyCode::Esc)]);
     assert!(app.overlay.is_none());
+}
+
+#[test]
+fn y_copies_the_conversation_as_one_line_of_json_through_a_command() {
+    let mut app = loaded_app(0);
+    // carol: bit 1 and bit 32, a custom mark
+    keys(&mut app, [ch('j'), ch('j')]);
+    let cmds = keys(&mut app, [ch('y')]);
+    let [Cmd::Copy { text }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["conversation"], "c2c_carol");
+    assert_eq!(v["hex"], "0x0000000100000002");
+    assert_eq!(v["bits"], serde_json::json!([1, 32]));
+    assert_eq!(v["standard_mark"], format!("1{}10", "0".repeat(30)));
+    assert_eq!(v["custom_mark"], "waiting on refund");
+    assert!(!text.contains('\n'));
+    let status = app.status.clone().unwrap();
+    assert!(status.text.starts_with("Copied c2c_carol"), "{status:?}");
+    assert!(status.text.ends_with("(OSC 52)"), "{status:?}");
+}
+
+#[test]
+fn y_in_the_request_preview_copies_the_request_bodies() {
+    let mut app = loaded_app(0);
+    // nothing staged: nothing to copy
+    keys(&mut app, [ch('p')]);
+    assert!(keys(&mut app, [ch('y')]).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Preview { .. })));
+    keys(&mut app, [key(KeyCode::Esc), ch(' '), ch('p')]);
+    let cmds = keys(&mut app, [ch('y')]);
+    let [Cmd::Copy { text }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        text,
+        r#"{"From_Account":"alice","MarkItem":[{"OptType":1,"ContactItem":{"Type":1,"To_Account":"bob"},"ClearMark":[0]}]}"#
+    );
+    assert!(
+        matches!(app.overlay, Some(Overlay::Preview { .. })),
+        "the preview stays open"
+    );
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("Request preview"), "{screen}");
+    assert!(
+        screen.contains("Copied the JSON body of 1 mark_contact call(s)"),
+        "the status line shows under the preview: {screen}"
+    );
+}
+
+#[test]
+fn v_selects_rows_and_space_sets_the_cursor_bits_new_value_on_all_of_them() {
+    let mut app = loaded_app(0);
+    // bob (bit 0 on), team-standup, carol: v selects and moves down
+    keys(&mut app, [ch('v'), ch('v'), ch('v')]);
+    assert_eq!(app.selection.len(), 3);
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("◆ 3 selected"), "{screen}");
+    assert_eq!(
+        screen.matches("@◆").count() + screen.matches("#◆").count(),
+        3
+    );
+    // back on bob: bit 0 is on there, so the new value is off; only bob has it to clear
+    keys(
+        &mut app,
+        [ch('k'), ch('k'), ch('k'), key(KeyCode::Tab), ch(' ')],
+    );
+    assert_eq!(app.staged_count(), 1);
+    // bit 40 is off on bob: on for all three
+    keys(
+        &mut app,
+        [ch('j'), ch('j'), ch('j'), ch('j'), ch('j'), ch(' ')],
+    );
+    assert_eq!(app.cursor, bit(40));
+    assert_eq!(app.staged_count(), 3);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("on for 3 selected")
+    );
+    // the custom mark goes to all three
+    keys(&mut app, [key(KeyCode::Enter), ctrl('u')]);
+    keys(&mut app, typed("bulk"));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    let batches = commit_cmd(keys(&mut app, [ch('c')]));
+    assert_eq!(batches.len(), 1);
+    let req = commit::request("alice", &batches[0]);
+    assert_eq!(req.mark_item.len(), 3);
+    for item in &req.mark_item {
+        assert_eq!(item.set_mark, Some(vec![40]));
+        assert_eq!(item.custom_mark.as_deref(), Some("bulk"));
+    }
+    let p = app.progress.unwrap();
+    assert_eq!((p.done_items, p.total_items, p.total_calls), (0, 3, 1));
+}
+
+#[test]
+fn x_drops_the_selection_stage_and_esc_clears_the_selection() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('V')]);
+    assert_eq!(app.selection.len(), app.visible.len());
+    keys(
+        &mut app,
+        [
+            key(KeyCode::Tab),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch(' '),
+        ],
+    );
+    // bit 32 on for all; carol already has it, so she stages nothing
+    assert_eq!(app.staged_count(), app.visible.len() - 1);
+    keys(&mut app, [ch('x')]);
+    assert_eq!(app.staged_count(), 0);
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.selection.is_empty());
+    // without a selection Space flips the cursor conversation only
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(app.staged_count(), 1);
 }

@@ -3,19 +3,12 @@
 use crate::api::wire::{MarkContactRequest, MarkItem};
 use crate::domain::{MAX_MARK_ITEMS, MarkChange, batches};
 
+use super::msg::BatchOutcome;
 use super::state::App;
 
 /// Every staged edit of every conversation, in list order, in batches of at most 100.
 pub fn staged_batches(app: &App) -> Vec<Vec<MarkChange>> {
-    let changes: Vec<MarkChange> = app
-        .conversations
-        .iter()
-        .filter(|c| !c.staged.is_empty())
-        .map(|c| MarkChange {
-            peer: c.peer.clone(),
-            edit: c.staged.clone(),
-        })
-        .collect();
+    let changes = app.staged_changes();
     batches(&changes, MAX_MARK_ITEMS)
         .map(<[MarkChange]>::to_vec)
         .collect()
@@ -63,4 +56,22 @@ pub fn preview(app: &App) -> String {
         out.push_str("\n]}\n\n");
     }
     out
+}
+
+/// The conversations of one call that the server answered for, with their ResultCode and
+/// ResultInfo (for the audit log). A call that failed as a whole answered for none.
+pub fn answered(outcome: &BatchOutcome) -> Vec<(&MarkChange, i64, &str)> {
+    let Ok(resp) = &outcome.result else {
+        return Vec::new();
+    };
+    outcome
+        .sent
+        .iter()
+        .filter_map(|change| {
+            resp.result_item
+                .iter()
+                .find(|r| r.contact_item.0 == change.peer)
+                .map(|r| (change, r.result_code, r.result_info.as_str()))
+        })
+        .collect()
 }

@@ -12,7 +12,9 @@ use crate::domain::{CustomMark, MAX_CUSTOM_MARK_BYTES, Peer};
 use super::commit::staged_batches;
 use super::keys::Action;
 use super::msg::Cmd;
-use super::state::{App, Confirm, ConnState, Focus, Overlay, PromptKind, StatusKind, bit};
+use super::state::{
+    App, CommitProgress, Confirm, ConnState, Focus, Overlay, PromptKind, StatusKind, bit,
+};
 use super::update::{open_user, set_status};
 
 const READ_ONLY: &str =
@@ -115,7 +117,17 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     if key.code == KeyCode::Esc {
-        app.status = None;
+        if app.selection.is_empty() {
+            app.status = None;
+        } else {
+            let n = app.selection.len();
+            app.selection.clear();
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("Cleared the selection of {n}"),
+            );
+        }
         return Vec::new();
     }
     match app.keys.action(&key) {
@@ -141,6 +153,10 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     };
     match overlay {
         Overlay::Preview { scroll } => {
+            if app.keys.action(&key) == Some(Action::Copy) {
+                app.overlay = Some(overlay);
+                return copy_requests(app);
+            }
             let page = u16::try_from(app.list_rows.max(1)).unwrap_or(10);
             let scroll = match app.keys.action(&key) {
                 Some(Action::Down) => Some(scroll.saturating_add(1)),
@@ -173,6 +189,18 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        // Declining deletes the journal, so only an explicit y or n answers this one.
+        Overlay::Confirm(Confirm::RestoreJournal) => match key.code {
+            KeyCode::Char('y' | 'Y') => super::journal::restore(app),
+            KeyCode::Char('n' | 'N') => {
+                super::journal::decline(app);
+                Vec::new()
+            }
+            _ => {
+                app.overlay = Some(Overlay::Confirm(Confirm::RestoreJournal));
+                Vec::new()
+            }
+        },
         Overlay::Confirm(what) => match key.code {
             KeyCode::Char('y' | 'Y') | KeyCode::Enter => match what {
                 Confirm::Quit => {
@@ -183,6 +211,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                     toggle_bit(app, b);
                     Vec::new()
                 }
+                Confirm::RestoreJournal => Vec::new(),
             },
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 set_status(app, StatusKind::Info, "Cancelled");
@@ -316,8 +345,28 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
         }
         Action::EditCustom => begin_custom_edit(app),
+        Action::Unstage if !app.selection.is_empty() => {
+            app.counts_stale = true;
+            app.stage_changed = true;
+            let mut dropped = 0;
+            for i in app.targets() {
+                if let Some(c) = app.conversations.get_mut(i) {
+                    dropped += usize::from(!c.staged.is_empty());
+                    c.staged = Default::default();
+                }
+            }
+            set_status(
+                app,
+                StatusKind::Info,
+                format!(
+                    "Dropped the staged edits of {dropped} of {} selected conversation(s)",
+                    app.selection.len()
+                ),
+            );
+        }
         Action::Unstage => {
             app.counts_stale = true;
+            app.stage_changed = true;
             if let Some(c) = app.current_mut() {
                 let had = !c.staged.is_empty();
                 c.staged = Default::default();
@@ -332,6 +381,40 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
         }
         Action::Commit => return commit(app),
+        Action::Copy => return copy_conversation(app),
+        Action::Select => {
+            let Some(peer) = app.current().map(|c| c.peer.clone()) else {
+                set_status(app, StatusKind::Error, "No conversation is selected");
+                return Vec::new();
+            };
+            let verb = if app.selection.remove(&peer) {
+                "Unselected"
+            } else {
+                app.selection.insert(peer.clone());
+                "Selected"
+            };
+            move_list(app, 1);
+            let n = app.selection.len();
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("{verb} {peer}: {n} selected; Space/Enter apply to all, Esc clears"),
+            );
+        }
+        Action::SelectAll => {
+            let peers: Vec<_> = app
+                .visible
+                .iter()
+                .filter_map(|i| app.conversations.get(*i).map(|c| c.peer.clone()))
+                .collect();
+            app.selection.extend(peers);
+            let n = app.selection.len();
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("{n} selected; Space/Enter apply to all, Esc clears"),
+            );
+        }
         Action::Preview => app.overlay = Some(Overlay::Preview { scroll: 0 }),
         Action::Help => app.overlay = Some(Overlay::Help),
         Action::Filter => {
@@ -402,7 +485,12 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
         set_status(app, StatusKind::Error, READ_ONLY);
         return;
     }
+    if !app.selection.is_empty() {
+        stage_bit_on_selection(app, b);
+        return;
+    }
     app.counts_stale = true;
+    app.stage_changed = true;
     let Some(c) = app.current_mut() else {
         return;
     };
@@ -427,6 +515,36 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
     set_status(app, StatusKind::Info, text);
 }
 
+/// With a selection, Space sets the bit to the cursor conversation's new value (the flip
+/// of what it shows now) on every selected conversation; those that already have that
+/// value stage nothing.
+fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
+    let Some(on) = app.current().map(|c| !c.effective().contains(b)) else {
+        return;
+    };
+    app.counts_stale = true;
+    app.stage_changed = true;
+    let targets = app.targets();
+    let mut staged = 0;
+    for i in &targets {
+        if let Some(c) = app.conversations.get_mut(*i) {
+            c.staged.want_bit(b, on, c.mark.value);
+            staged += usize::from(c.staged.set.contains(b) || c.staged.clear.contains(b));
+        }
+    }
+    set_status(
+        app,
+        StatusKind::Info,
+        format!(
+            "Staged: bit {} ({}) {} for {} selected conversation(s), {staged} of them change; c commits",
+            b.get(),
+            b.docs_name(),
+            if on { "on" } else { "off" },
+            targets.len()
+        ),
+    );
+}
+
 fn begin_custom_edit(app: &mut App) {
     if app.session.read_only {
         set_status(app, StatusKind::Error, READ_ONLY);
@@ -440,11 +558,15 @@ fn begin_custom_edit(app: &mut App) {
     app.custom_input = Input::new(value);
     app.editing_custom = true;
     app.focus = Focus::Custom;
-    set_status(
-        app,
-        StatusKind::Info,
-        "Editing the custom mark: Enter stages it, Esc cancels",
-    );
+    let text = if app.selection.is_empty() {
+        "Editing the custom mark: Enter stages it, Esc cancels".to_owned()
+    } else {
+        format!(
+            "Editing the custom mark of {} selected conversation(s): Enter stages it on all, Esc cancels",
+            app.selection.len()
+        )
+    };
+    set_status(app, StatusKind::Info, text);
 }
 
 fn stage_custom(app: &mut App) {
@@ -457,6 +579,29 @@ fn stage_custom(app: &mut App) {
         }
     };
     app.counts_stale = true;
+    app.stage_changed = true;
+    if !app.selection.is_empty() {
+        let targets = app.targets();
+        let mut staged = 0;
+        for i in &targets {
+            if let Some(c) = app.conversations.get_mut(*i) {
+                let current = c.custom.clone();
+                c.staged.set_custom(mark.clone(), &current);
+                staged += usize::from(c.staged.custom.is_some());
+            }
+        }
+        app.editing_custom = false;
+        set_status(
+            app,
+            StatusKind::Info,
+            format!(
+                "Staged the custom mark ({}/{MAX_CUSTOM_MARK_BYTES} bytes) on {} selected conversation(s), {staged} of them change; c commits",
+                mark.as_str().len(),
+                targets.len()
+            ),
+        );
+        return;
+    }
     let Some(c) = app.current_mut() else {
         app.editing_custom = false;
         return;
@@ -495,6 +640,12 @@ fn commit(app: &mut App) -> Vec<Cmd> {
         return Vec::new();
     }
     let total: usize = batches.iter().map(Vec::len).sum();
+    app.progress = Some(CommitProgress {
+        done_items: 0,
+        total_items: total,
+        done_calls: 0,
+        total_calls: batches.len(),
+    });
     app.committing = true;
     app.in_flight += 1;
     set_status(
@@ -509,5 +660,61 @@ fn commit(app: &mut App) -> Vec<Cmd> {
         generation: app.generation,
         user,
         batches,
+        audit_dir: app.session.data_dir.clone(),
+    }]
+}
+
+/// `y`: the conversation under the cursor as one line of JSON, as the server holds it.
+fn copy_conversation(app: &mut App) -> Vec<Cmd> {
+    let Some(c) = app.current() else {
+        set_status(
+            app,
+            StatusKind::Error,
+            "No conversation is selected: nothing to copy",
+        );
+        return Vec::new();
+    };
+    let bits: Vec<u8> = c.mark.value.indices().map(|b| b.get()).collect();
+    let text = serde_json::json!({
+        "conversation": c.peer.conversation_id(),
+        "hex": c.mark.value.hex(),
+        "bits": bits,
+        "standard_mark": c.mark.raw,
+        "custom_mark": c.custom,
+    })
+    .to_string();
+    let peer = c.peer.conversation_id();
+    set_status(
+        app,
+        StatusKind::Ok,
+        format!("Copied {peer}: ID, hex, bits, StandardMark, custom mark as JSON (OSC 52)"),
+    );
+    vec![Cmd::Copy { text }]
+}
+
+/// `y` in the request preview: the body of every call, one compact JSON object a line.
+fn copy_requests(app: &mut App) -> Vec<Cmd> {
+    let Some(user) = app.user.clone() else {
+        set_status(app, StatusKind::Error, "No user is open: nothing to copy");
+        return Vec::new();
+    };
+    let bodies: Vec<String> = staged_batches(app)
+        .iter()
+        .filter_map(|batch| serde_json::to_string(&super::commit::request(&user, batch)).ok())
+        .collect();
+    if bodies.is_empty() {
+        set_status(app, StatusKind::Info, "Nothing is staged: nothing to copy");
+        return Vec::new();
+    }
+    set_status(
+        app,
+        StatusKind::Ok,
+        format!(
+            "Copied the JSON body of {} mark_contact call(s), one a line (OSC 52)",
+            bodies.len()
+        ),
+    );
+    vec![Cmd::Copy {
+        text: bodies.join("\n"),
     }]
 }

@@ -33,11 +33,14 @@ pub enum Action {
     Add,
     SwitchUser,
     Reload,
+    Copy,
+    Select,
+    SelectAll,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -58,6 +61,9 @@ impl Action {
         Action::Add,
         Action::SwitchUser,
         Action::Reload,
+        Action::Copy,
+        Action::Select,
+        Action::SelectAll,
         Action::Quit,
     ];
 
@@ -84,6 +90,9 @@ impl Action {
             Action::Add => "add",
             Action::SwitchUser => "switch_user",
             Action::Reload => "reload",
+            Action::Copy => "copy",
+            Action::Select => "select",
+            Action::SelectAll => "select_all",
             Action::Quit => "quit",
         }
     }
@@ -111,6 +120,9 @@ impl Action {
             Action::Add => "add conversation by ID",
             Action::SwitchUser => "open another user",
             Action::Reload => "reload from server",
+            Action::Copy => "copy info/request (OSC52)",
+            Action::Select => "select row, next (bulk)",
+            Action::SelectAll => "select all shown rows",
             Action::Quit => "quit (asks if staged)",
         }
     }
@@ -141,6 +153,9 @@ impl Action {
             Action::Add => "a",
             Action::SwitchUser => "u",
             Action::Reload => "r",
+            Action::Copy => "y",
+            Action::Select => "v",
+            Action::SelectAll => "V",
             Action::Quit => "q",
         }
     }

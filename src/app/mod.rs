@@ -2,15 +2,16 @@
 
 pub mod commit;
 mod input;
+mod journal;
 pub mod keys;
 pub mod msg;
 pub mod state;
 pub mod update;
 
 pub use keys::{Action, KeyChord, KeyMap};
-pub use msg::{BatchOutcome, Cmd, Msg, Records};
+pub use msg::{BatchOutcome, Cmd, JournalFound, Msg, Records};
 pub use state::{
-    App, Confirm, ConnState, Conversation, Focus, Overlay, PromptKind, RowResult, Session, Status,
-    StatusKind, UserData, bit,
+    App, CommitProgress, Confirm, ConnState, Conversation, Focus, Overlay, PromptKind, RowResult,
+    Session, Status, StatusKind, UserData, bit,
 };
 pub use update::update;

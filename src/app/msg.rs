@@ -1,5 +1,7 @@
 //! Messages (what happened) and commands (what the runtime should do).
 
+use std::path::PathBuf;
+
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::ApiError;
@@ -26,9 +28,16 @@ pub enum Msg {
         user: String,
         result: Result<UserData, ApiError>,
     },
+    /// One mark_contact call of a commit came back (success or not) with this many items.
+    CommitProgress {
+        generation: u64,
+        items: usize,
+    },
     Committed {
         generation: u64,
         outcomes: Vec<BatchOutcome>,
+        /// Why the audit log could not be written, if it could not.
+        audit_error: Option<String>,
     },
     ReadBack {
         generation: u64,
@@ -39,6 +48,21 @@ pub enum Msg {
         peer: Peer,
         result: Result<Records, ApiError>,
     },
+    /// The journal of the opened user was read: edits to offer back, or none.
+    JournalLoaded {
+        generation: u64,
+        result: Result<Option<JournalFound>, String>,
+    },
+    /// A local side effect (journal write, clipboard) failed; shown on the status line.
+    LocalFailed(String),
+}
+
+/// Staged edits found in the journal, offered back when the user is opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalFound {
+    pub changes: Vec<MarkChange>,
+    /// When the journal was last written (Unix seconds), if the file system says.
+    pub saved_at: Option<u64>,
 }
 
 /// Records of chosen conversations (search_contact_group) with the user's group names.
@@ -62,11 +86,13 @@ pub enum Cmd {
         generation: u64,
         user: String,
     },
-    /// One mark_contact call per batch (at most 100 conversations each).
+    /// One mark_contact call per batch (at most 100 conversations each); every answered
+    /// item is appended to the audit log in `audit_dir`.
     Commit {
         generation: u64,
         user: String,
         batches: Vec<Vec<MarkChange>>,
+        audit_dir: Option<PathBuf>,
     },
     /// search_contact_group for these conversations (at most 300 per call).
     ReadBack {
@@ -79,6 +105,24 @@ pub enum Cmd {
         generation: u64,
         user: String,
         peer: Peer,
+    },
+    /// Reads the journal of staged edits of this app and user.
+    LoadJournal {
+        generation: u64,
+        dir: PathBuf,
+        sdkappid: u64,
+        user: String,
+    },
+    /// Replaces the journal with the current stage (removes it when nothing is staged).
+    SaveJournal {
+        dir: PathBuf,
+        sdkappid: u64,
+        user: String,
+        changes: Vec<MarkChange>,
+    },
+    /// Puts text on the terminal's clipboard (OSC 52).
+    Copy {
+        text: String,
     },
     Quit,
 }

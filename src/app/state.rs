@@ -1,6 +1,7 @@
 //! The state of the TUI. One task owns it; `update` changes it; `ui` only reads it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 
 use tui_input::Input;
 
@@ -134,6 +135,8 @@ pub enum Confirm {
     Quit,
     /// Flip a bit reserved for Chat (4..=31).
     ToggleReserved(BitIndex),
+    /// Stage again the edits the journal kept from an earlier session (`journal_offer`).
+    RestoreJournal,
 }
 
 /// What a one-line prompt asks for.
@@ -192,6 +195,18 @@ pub struct Session {
     pub log_path: String,
     /// The mark_contact URL with the UserSig redacted, for the preview.
     pub mark_contact_url: String,
+    /// Where the journal of staged edits and the audit log go; `None` keeps neither
+    /// (unit tests of `update`).
+    pub data_dir: Option<PathBuf>,
+}
+
+/// How far a commit has got: counted as each mark_contact call comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CommitProgress {
+    pub done_items: usize,
+    pub total_items: usize,
+    pub done_calls: usize,
+    pub total_calls: usize,
 }
 
 pub struct App {
@@ -230,6 +245,17 @@ pub struct App {
     pub committing: bool,
     pub spinner: usize,
     pub quit: bool,
+    /// The last commit's progress (kept after it finishes).
+    pub progress: Option<CommitProgress>,
+    /// Conversations chosen with `v`; Space and the custom mark then apply to all of them.
+    pub selection: HashSet<Peer>,
+    /// The journal is written only once the opened user's old journal was offered back (or
+    /// there was none), so an unanswered offer is never overwritten.
+    pub journal_active: bool,
+    /// Set by whatever changes a stage; `update` then writes the journal.
+    pub stage_changed: bool,
+    /// Edits found in the journal, while the restore question is open.
+    pub journal_offer: Option<super::msg::JournalFound>,
     /// (staged, marked or grouped, with a result), see `recount`.
     counts: (usize, usize, usize),
     /// Set by whatever changes a stage, a mark or a result; `update` then recounts.
@@ -266,6 +292,11 @@ impl App {
             committing: false,
             spinner: 0,
             quit: false,
+            progress: None,
+            selection: HashSet::new(),
+            journal_active: false,
+            stage_changed: false,
+            journal_offer: None,
             counts: (0, 0, 0),
             counts_stale: false,
         }
@@ -281,6 +312,37 @@ impl App {
     pub fn current_mut(&mut self) -> Option<&mut Conversation> {
         let i = *self.visible.get(self.selected)?;
         self.conversations.get_mut(i)
+    }
+
+    /// Every staged edit, in list order (for the commit and the journal).
+    pub fn staged_changes(&self) -> Vec<crate::domain::MarkChange> {
+        self.conversations
+            .iter()
+            .filter(|c| !c.staged.is_empty())
+            .map(|c| crate::domain::MarkChange {
+                peer: c.peer.clone(),
+                edit: c.staged.clone(),
+            })
+            .collect()
+    }
+
+    /// The conversations an edit applies to: the selection, else the one under the cursor.
+    pub fn targets(&self) -> Vec<usize> {
+        if self.selection.is_empty() {
+            return self
+                .visible
+                .get(self.selected)
+                .copied()
+                .into_iter()
+                .collect();
+        }
+        let mut v: Vec<usize> = self
+            .selection
+            .iter()
+            .filter_map(|p| self.index.get(p).copied())
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     /// Conversations with a staged edit (counted after every `update`, so drawing a frame

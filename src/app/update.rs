@@ -15,9 +15,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         msg,
         Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Tick | Msg::Resize { .. }
     );
-    let cmds = apply(app, msg);
+    let mut cmds = apply(app, msg);
     if from_api || app.counts_stale {
         app.recount();
+    }
+    if std::mem::take(&mut app.stage_changed) {
+        cmds.extend(super::journal::save(app));
     }
     cmds
 }
@@ -61,6 +64,8 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     app.load(data);
                     app.recount();
                     app.conn = ConnState::Ready;
+                    // a reload rebases the staged edits on what the server holds now
+                    app.stage_changed = true;
                     set_status(
                         app,
                         StatusKind::Ok,
@@ -70,6 +75,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
                             app.marked_count()
                         ),
                     );
+                    return super::journal::check(app).into_iter().collect();
                 }
                 Err(e) => {
                     app.conn = ConnState::Failed(e.describe());
@@ -82,10 +88,37 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::CommitProgress { generation, items } => {
+            if generation == app.generation
+                && let Some(p) = &mut app.progress
+            {
+                p.done_items += items;
+                p.done_calls += 1;
+            }
+            Vec::new()
+        }
         Msg::Committed {
             generation,
             outcomes,
-        } => on_committed(app, generation, outcomes),
+            audit_error,
+        } => {
+            let cmds = on_committed(app, generation, outcomes);
+            if let (Some(e), Some(status)) = (audit_error, &mut app.status) {
+                status.kind = StatusKind::Error;
+                status.text.push_str(&format!(" · {e}"));
+            }
+            cmds
+        }
+        Msg::JournalLoaded { generation, result } => {
+            if generation == app.generation {
+                super::journal::on_loaded(app, result);
+            }
+            Vec::new()
+        }
+        Msg::LocalFailed(text) => {
+            set_status(app, StatusKind::Error, text);
+            Vec::new()
+        }
         Msg::ReadBack { generation, result } => {
             if generation != app.generation {
                 return Vec::new();
@@ -93,6 +126,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.in_flight = app.in_flight.saturating_sub(1);
             match result {
                 Ok(Records { records, groups }) => {
+                    app.stage_changed = true;
                     for r in &records {
                         if let Some(c) = app
                             .index
@@ -175,6 +209,10 @@ pub fn open_user(app: &mut App, user: String) -> Vec<Cmd> {
     app.conn = ConnState::Loading;
     app.in_flight = 1;
     app.committing = false;
+    app.progress = None;
+    app.selection.clear();
+    app.journal_active = false;
+    app.journal_offer = None;
     set_status(app, StatusKind::Info, format!("Loading {user}…"));
     vec![Cmd::LoadUser {
         generation: app.generation,
@@ -188,6 +226,7 @@ fn on_committed(app: &mut App, generation: u64, outcomes: Vec<BatchOutcome>) -> 
     }
     app.in_flight = app.in_flight.saturating_sub(1);
     app.committing = false;
+    app.stage_changed = true;
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut first_failure: Option<String> = None;
     let mut peers = Vec::new();

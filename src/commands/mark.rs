@@ -17,7 +17,6 @@ use super::output::{
 };
 use crate::api::wire::{ContactRecord, MarkContactRequest, MarkItem};
 use crate::api::{ApiError, Client};
-use crate::audit::AuditRecord;
 use crate::cli::MarkArgs;
 use crate::domain::{
     BitIndex, CustomMark, MAX_MARK_ITEMS, MarkChange, MarkSet, OptType, Peer, StagedEdit, batches,
@@ -229,30 +228,29 @@ pub async fn send(client: &Client, plan: &MarkPlan) -> (HashMap<Peer, ItemOutcom
 fn audit(client: &Client, plan: &MarkPlan, outcomes: &HashMap<Peer, ItemOutcome>) {
     let config = client.config();
     let edit = plan.edit();
-    let records: Vec<AuditRecord> = plan
+    let changes: Vec<(MarkChange, i64, &str)> = plan
         .peers
         .iter()
         .filter_map(|peer| match outcomes.get(peer) {
-            Some(ItemOutcome::Answered { code, info }) => Some(AuditRecord::new(
-                config.sdkappid,
-                &config.identifier,
-                &plan.user,
-                &MarkChange {
+            Some(ItemOutcome::Answered { code, info }) => Some((
+                MarkChange {
                     peer: peer.clone(),
                     edit: edit.clone(),
                 },
                 *code,
-                info,
+                info.as_str(),
             )),
             _ => None,
         })
         .collect();
-    let dir = crate::config::data_dir();
-    if let Err(e) = crate::audit::append(&dir, &records) {
-        eprintln!(
-            "convmark: warning: cannot write the audit log {}: {e}",
-            crate::audit::path(&dir).display()
-        );
+    let records = crate::audit::answered(
+        config.sdkappid,
+        &config.identifier,
+        &plan.user,
+        changes.iter().map(|(c, code, info)| (c, *code, *info)),
+    );
+    if let Err(e) = crate::audit::write(&crate::config::data_dir(), &records) {
+        eprintln!("convmark: warning: {e}");
     }
 }
 

@@ -35,6 +35,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             count_style,
         ),
     ];
+    if !app.selection.is_empty() && !over {
+        title.push(Span::styled(
+            format!("→ {} selected ", app.selection.len()),
+            theme::guidance(),
+        ));
+    }
     if over {
         title.push(Span::styled("too long: cannot be staged ", theme::error()));
     } else if current.is_some_and(|c| c.staged.custom.is_some()) && !app.editing_custom {

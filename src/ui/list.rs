@@ -72,6 +72,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(" / ", theme::guidance()),
             Span::raw(format!("{}{cursor} ", app.filter.value())),
         ]));
+    } else if !app.selection.is_empty() {
+        let staged = if app.staged_count() > 0 {
+            format!("· {} staged ", thousands(app.staged_count()))
+        } else {
+            "· Esc clears ".to_owned()
+        };
+        block = block.title_bottom(Span::styled(
+            format!(" ◆ {} selected {staged}", thousands(app.selection.len())),
+            theme::guidance(),
+        ));
     } else if app.staged_count() > 0 {
         block = block.title_bottom(Span::styled(
             format!(" {} staged · c commits ", app.staged_count()),
@@ -108,11 +118,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         };
         let selected = pos == app.selected;
         let peer_symbol = if c.peer.is_group() { "#" } else { "@" };
+        // chosen with `v`: a symbol, not colour alone
+        let chosen = !app.selection.is_empty() && app.selection.contains(&c.peer);
         let mut line = Line::from(vec![
             Span::raw(if selected { "›" } else { " " }),
             Span::styled(if c.pinned { "↑" } else { " " }, theme::guidance()),
             Span::styled(peer_symbol, theme::muted()),
-            Span::raw(" "),
+            if chosen {
+                Span::styled("◆", theme::guidance())
+            } else {
+                Span::raw(" ")
+            },
             Span::raw(truncate(c.peer.id(), id_width)),
             Span::raw(" "),
             Span::raw(mark_symbols(c)),

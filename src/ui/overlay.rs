@@ -37,10 +37,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     match overlay {
         Overlay::Help => help(frame, area, app),
         Overlay::Preview { scroll } => {
-            let r = centered(
-                area,
+            // below the header, above the status line (so "Copied …" shows) and the hints
+            let r = Rect::new(
+                area.x.saturating_add(2),
+                area.y.saturating_add(1),
                 area.width.saturating_sub(4),
-                area.height.saturating_sub(2),
+                area.height.saturating_sub(3),
             );
             let inner = popup(frame, r, "Request preview (UserSig redacted) · Esc closes");
             frame.render_widget(
@@ -60,6 +62,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     if app.in_flight > 0 {
                         lines.push(Line::from("A request is still in flight."));
                     }
+                    if app.journal_active {
+                        lines.push(Line::from("The journal keeps them for the next start."));
+                    }
                     lines.push(Line::from("Quit anyway? y = quit, n = stay"));
                     lines
                 }
@@ -72,9 +77,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     Line::from("Changing it may break clients. Stage it anyway?"),
                     Line::from("y = stage, n = cancel"),
                 ],
+                Confirm::RestoreJournal => {
+                    let (n, when) = app
+                        .journal_offer
+                        .as_ref()
+                        .map_or((0, None), |f| (f.changes.len(), f.saved_at));
+                    let when = when.map_or_else(|| "an earlier session".to_owned(), utc);
+                    vec![
+                        Line::from(format!("Restore {n} staged edit(s) from {when}?")),
+                        Line::from("They were staged but never committed (quit or crash)."),
+                        Line::from("y = stage them again, n = delete the journal"),
+                    ]
+                }
             };
             let r = centered(area, 60, u16::try_from(text.len()).unwrap_or(3) + 2);
-            let inner = popup(frame, r, "Confirm");
+            let title = if *what == Confirm::RestoreJournal {
+                "Journal"
+            } else {
+                "Confirm"
+            };
+            let inner = popup(frame, r, title);
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
         }
         Overlay::Prompt { kind, input } => {
@@ -137,7 +159,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App) {
         theme::muted(),
     ));
     lines.push(Line::styled(
-        "Editing: Space stages a flip, Enter edits the custom mark; nothing is sent until c.",
+        "Editing: Space stages a flip, Enter edits the custom mark, on every selected row (◆) if any; nothing is sent until c.",
         theme::muted(),
     ));
     lines.push(Line::from(vec![
@@ -149,4 +171,34 @@ fn help(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(app.session.log_path.clone()),
     ]));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Unix seconds as `2026-11-26 01:05 UTC` (days to civil date, after Howard Hinnant).
+pub fn utc(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_unix_seconds() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(super::utc(1_795_654_800), "2026-11-26 01:00 UTC");
+    }
 }

@@ -3,14 +3,48 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{LineGauge, Paragraph, Wrap};
 
-use crate::app::{Action, App, Focus, Overlay, StatusKind};
+use crate::app::{Action, App, Confirm, Focus, Overlay, StatusKind};
 
+use super::header::thousands;
 use super::theme;
 
 pub fn render(frame: &mut Frame, status: Rect, hints: Rect, app: &App) {
+    // While a commit runs, its progress takes the status row: calls that came back.
+    if app.committing
+        && let Some(p) = app.progress
+    {
+        let ratio = if p.total_items == 0 {
+            0.0
+        } else {
+            (p.done_items as f64 / p.total_items as f64).clamp(0.0, 1.0)
+        };
+        let label = format!(
+            " Committing {}/{} conversations · {}/{} calls ",
+            thousands(p.done_items),
+            thousands(p.total_items),
+            p.done_calls,
+            p.total_calls
+        );
+        frame.render_widget(
+            LineGauge::default()
+                .ratio(ratio)
+                .label(Span::styled(label, theme::guidance()))
+                .filled_symbol(symbols::line::THICK_HORIZONTAL)
+                .unfilled_symbol(symbols::line::HORIZONTAL)
+                .filled_style(theme::ok())
+                .unfilled_style(theme::muted()),
+            status,
+        );
+        frame.render_widget(
+            Paragraph::new(hint_line(app, usize::from(hints.width))),
+            hints,
+        );
+        return;
+    }
     let line = match &app.status {
         Some(s) => {
             let (icon, style) = match s.kind {
@@ -47,11 +81,18 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
     let k = |a: Action| app.keys.hint(a);
     let pairs: Vec<(String, &str)> = if let Some(overlay) = &app.overlay {
         match overlay {
+            Overlay::Confirm(Confirm::RestoreJournal) => {
+                vec![("y".into(), "restore"), ("n".into(), "delete journal")]
+            }
             Overlay::Confirm(_) => vec![("y".into(), "yes"), ("n/Esc".into(), "no")],
             Overlay::Prompt { .. } => vec![("Enter".into(), "ok"), ("Esc".into(), "cancel")],
             Overlay::Help => vec![("Esc".into(), "close")],
             Overlay::Preview { .. } => {
-                vec![("↑↓ PgUp PgDn".into(), "scroll"), ("Esc".into(), "close")]
+                vec![
+                    ("↑↓ PgUp PgDn".into(), "scroll"),
+                    (k(Action::Copy), "copy JSON"),
+                    ("Esc".into(), "close"),
+                ]
             }
         }
     } else if app.editing_custom {
@@ -67,10 +108,15 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
             ("↑↓".into(), "move"),
         ]
     } else {
-        let mut v: Vec<(String, &str)> = match app.focus {
+        let mut v: Vec<(String, &str)> = Vec::new();
+        if !app.selection.is_empty() {
+            v.push(("Esc".into(), "unselect"));
+        }
+        v.extend(match app.focus {
             Focus::List => vec![
                 (format!("{}{}", k(Action::Up), k(Action::Down)), "move"),
                 (k(Action::Toggle), "flip"),
+                (k(Action::Select), "select"),
                 (k(Action::Filter), "filter"),
             ],
             Focus::Grid => vec![
@@ -82,7 +128,7 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
                 (k(Action::EditCustom), "edit"),
                 (k(Action::Unstage), "unstage"),
             ],
-        };
+        });
         v.extend([
             (k(Action::Commit), "commit"),
             (k(Action::Preview), "preview"),
@@ -92,6 +138,7 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
             (k(Action::Add), "add"),
             (k(Action::SwitchUser), "user"),
             (k(Action::Reload), "reload"),
+            (k(Action::Copy), "copy"),
         ]);
         v
     };

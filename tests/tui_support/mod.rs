@@ -20,6 +20,7 @@ pub fn session() -> Session {
         read_only: false,
         config_path: "/home/u/.config/convmark/config.toml".into(),
         log_path: "/home/u/.local/share/convmark/convmark.log".into(),
+        data_dir: None,
         mark_contact_url: "https://adminapisgp.im.qcloud.com/v4/recentcontact/mark_contact?sdkappid=1400000000&identifier=administrator&usersig=<redacted>&random=1&contenttype=json".into(),
     }
 }
