@@ -219,21 +219,29 @@ async fn one_user_tui(emu: &RunningEmulator, client: &Client, rtt: Duration, pac
     let loop_client = client.clone();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        convmark::runtime::run(&mut terminal, events, app, loop_client, cmds, |_, app| {
-            let mut s = observed.lock().unwrap();
-            if s.committing && !app.committing {
-                s.committed_at = Some(Instant::now());
-            }
-            s.loaded = app.conversations.len();
-            s.staged = app.staged_count();
-            s.in_flight = app.in_flight;
-            s.committing = app.committing;
-            s.status = app
-                .status
-                .as_ref()
-                .map(|s| s.text.clone())
-                .unwrap_or_default();
-        })
+        convmark::runtime::run(
+            &mut terminal,
+            events,
+            app,
+            loop_client,
+            cmds,
+            std::io::sink(),
+            |_, app| {
+                let mut s = observed.lock().unwrap();
+                if s.committing && !app.committing {
+                    s.committed_at = Some(Instant::now());
+                }
+                s.loaded = app.conversations.len();
+                s.staged = app.staged_count();
+                s.in_flight = app.in_flight;
+                s.committing = app.committing;
+                s.status = app
+                    .status
+                    .as_ref()
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default();
+            },
+        )
         .await
         .unwrap()
     });

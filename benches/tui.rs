@@ -298,12 +298,20 @@ fn idle() {
         let observed = seen.clone();
         let task = tokio::spawn(async move {
             let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-            convmark::runtime::run(&mut terminal, events, app, client, cmds, |_, app| {
-                let mut s = observed.lock().unwrap();
-                s.frames += 1;
-                s.in_flight = app.in_flight;
-                s.ready = app.conn == ConnState::Ready;
-            })
+            convmark::runtime::run(
+                &mut terminal,
+                events,
+                app,
+                client,
+                cmds,
+                std::io::sink(),
+                |_, app| {
+                    let mut s = observed.lock().unwrap();
+                    s.frames += 1;
+                    s.in_flight = app.in_flight;
+                    s.ready = app.conn == ConnState::Ready;
+                },
+            )
             .await
             .unwrap()
         });
