@@ -97,7 +97,13 @@ fn session(sdkappid: u64, endpoint: String, demo: bool, read_only: bool) -> Sess
         config_path: config::config_path().display().to_string(),
         log_path: log_path().display().to_string(),
         mark_contact_url: String::new(),
-        data_dir: Some(config::data_dir()),
+        // The demo's journal and audit log stay apart from a real app's, even one with the
+        // demo's SDKAppID.
+        data_dir: Some(if demo {
+            config::data_dir().join("demo")
+        } else {
+            config::data_dir()
+        }),
     }
 }
 
