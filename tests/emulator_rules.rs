@@ -227,6 +227,18 @@ async fn percent_encoding_content_types_and_paths() {
         raw.send(path, &good_query(), spaced, None).await["ErrorCode"],
         0
     );
+    let with_bom = format!("\u{feff}{spaced}");
+    assert_eq!(
+        raw.send(
+            path,
+            &good_query(),
+            with_bom,
+            Some("application/json; charset=utf-8")
+        )
+        .await["ErrorCode"],
+        0,
+        "a UTF-8 byte-order mark before the JSON is accepted"
+    );
     let v = raw
         .send(
             "v4/recentcontact/no_such_command",

@@ -184,7 +184,9 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, uri: Uri, body: Bytes
     if let Some(fault) = shared.faults.next() {
         return fault_response(fault).await;
     }
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
+    // Some clients (Windows ones especially) start UTF-8 text with a byte-order mark.
+    let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+    let value: serde_json::Value = match serde_json::from_slice(json) {
         Ok(v) => v,
         Err(e) => {
             return refusal_response(&Refusal::new(60003, format!("the body is not JSON: {e}")));
