@@ -177,6 +177,14 @@ async fn launch(
     let staged = app.staged_count();
     if staged > 0 {
         eprintln!("convmark: quit with {staged} conversation(s) still staged (not sent)");
+        if let (true, Some(dir), Some(user)) =
+            (app.journal_active, &app.session.data_dir, &app.user)
+        {
+            eprintln!(
+                "convmark: they are kept in {}; opening {user} again offers them back",
+                crate::journal::path(dir, app.session.sdkappid, user).display()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
