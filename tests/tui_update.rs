@@ -679,7 +679,7 @@ fn read_only_opens_the_popup_for_viewing_and_refuses_every_change() {
 #[test]
 fn a_refused_create_keeps_the_name_and_a_success_updates_the_groups_line() {
     use convmark::api::wire::{ContactItem, ContactRecord, GroupItem, WireMark};
-    use convmark::app::{GroupAnswer, GroupOp, Records};
+    use convmark::app::{GroupAnswer, Records};
     let mut app = loaded_app(0);
     keys(&mut app, [ch('o'), ch('n')]);
     keys(&mut app, typed("VIP"));

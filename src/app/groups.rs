@@ -92,9 +92,12 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Closes the popup; the last answer (ok or error) stays on the status line.
 fn close(app: &mut App) {
     app.groups_popup = None;
-    app.status = None;
+    if app.status.as_ref().is_some_and(|s| s.kind == StatusKind::Info) {
+        app.status = None;
+    }
 }
 
 /// Refuses a change in read-only mode or while another group request is out.
