@@ -95,7 +95,11 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 /// Closes the popup; the last answer (ok or error) stays on the status line.
 fn close(app: &mut App) {
     app.groups_popup = None;
-    if app.status.as_ref().is_some_and(|s| s.kind == StatusKind::Info) {
+    if app
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Info)
+    {
         app.status = None;
     }
 }
