@@ -20,8 +20,12 @@ use crate::api::wire::{
     ASSIST_FLAGS_ALL, ContactItem, GetContactGroupRequest, GetListRequest,
     SearchContactGroupRequest,
 };
+use crate::api::wire::{ContactOptType, GroupItem};
 use crate::api::{ApiError, Client};
-use crate::app::{App, BatchOutcome, Cmd, JournalFound, Msg, Records, UserData, commit, update};
+use crate::app::{
+    App, BatchOutcome, Cmd, GroupAnswer, GroupOp, JournalFound, Msg, Records, UserData, commit,
+    update,
+};
 use crate::domain::{MAX_SEARCH_ITEMS, Peer};
 
 /// Pages are bounded so that a server that never says "complete" cannot loop forever.
@@ -270,6 +274,21 @@ fn execute(
                 let _ = tx.send(Msg::ReadBack { generation, result });
             });
         }
+        Cmd::Group {
+            generation,
+            user,
+            op,
+        } => {
+            tokio::spawn(async move {
+                let result = group(&client, &user, &op).await;
+                tracing::info!(user = %user, op = ?op, ok = result.is_ok(), "group request");
+                let _ = tx.send(Msg::GroupDone {
+                    generation,
+                    op,
+                    result,
+                });
+            });
+        }
         Cmd::LookUp {
             generation,
             user,
@@ -341,6 +360,83 @@ pub async fn load_user(client: &Client, user: &str) -> Result<UserData, ApiError
         sessions,
         records,
         groups,
+    })
+}
+
+/// One group request (built as the CLI builds it), then get_contact_group (every page) to
+/// re-read the groups and who is in them.
+pub async fn group(client: &Client, user: &str, op: &GroupOp) -> Result<GroupAnswer, ApiError> {
+    use crate::api::groups;
+    let named = |name: &str| GroupItem {
+        group_name: name.to_owned(),
+        group_id: 0,
+    };
+    let (group, item) = match op {
+        GroupOp::Create { name } => {
+            let resp = client
+                .create_contact_group(&groups::create_request(user, name, &[]))
+                .await?;
+            let group = resp
+                .group_result_item
+                .into_iter()
+                .next()
+                .map_or_else(|| named(name), |r| r.group_item);
+            (group, None)
+        }
+        GroupOp::Rename { old, new } => {
+            let resp = client
+                .update_contact_group(&groups::rename_request(user, old, new))
+                .await?;
+            let r = resp.update_group_result;
+            (
+                GroupItem {
+                    group_name: r.group_name,
+                    group_id: r.group_id,
+                },
+                None,
+            )
+        }
+        GroupOp::Delete { name } => {
+            let resp = client
+                .del_contact_group(&groups::delete_request(user, name))
+                .await?;
+            let group = resp
+                .group_item
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| named(name));
+            (group, None)
+        }
+        GroupOp::Add { name, peer } | GroupOp::Remove { name, peer } => {
+            let opt = if matches!(op, GroupOp::Add { .. }) {
+                ContactOptType::Add
+            } else {
+                ContactOptType::Remove
+            };
+            let req = groups::members_request(user, name, std::slice::from_ref(peer), opt);
+            let resp = client.update_contact_group(&req).await?;
+            let r = resp.update_group_result;
+            let item = r
+                .contact_result_item
+                .iter()
+                .find(|i| i.contact_item.0 == *peer)
+                .map(|i| (i.result_code, i.result_info.clone()));
+            (
+                GroupItem {
+                    group_name: r.group_name,
+                    group_id: r.group_id,
+                },
+                item,
+            )
+        }
+    };
+    let refreshed = crate::commands::load::contact_groups(client, user)
+        .await
+        .map(|(records, groups)| Records { records, groups });
+    Ok(GroupAnswer {
+        group,
+        item,
+        refreshed,
     })
 }
 

@@ -761,3 +761,203 @@ async fn select_all_1004_conversations_and_commit_bit_40_in_paced_concurrent_bat
     assert!(ok > 0);
     emu.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// the groups popup (o): sent at once, re-read after each change
+
+/// The emulator's groups of alice: (id, name) and the groups of one conversation.
+async fn server_groups(client: &Client, peer: &Peer) -> (Vec<(u64, String)>, Vec<u64>) {
+    let (records, groups) = convmark::commands::load::contact_groups(client, DEMO_USER)
+        .await
+        .unwrap();
+    let of = records
+        .iter()
+        .find(|r| r.contact.0 == *peer)
+        .and_then(|r| r.contact_group_id.clone())
+        .unwrap_or_default();
+    (
+        groups
+            .into_iter()
+            .map(|g| (g.group_id, g.group_name))
+            .collect(),
+        of,
+    )
+}
+
+fn groups_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains("groups:"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_popup_creates_adds_renames_removes_and_deletes_against_the_emulator() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let peer = selected_peer(&screen);
+    let (before, member_of) = server_groups(&client, &peer).await;
+
+    h.key(KeyCode::Char('o'));
+    let screen = h
+        .wait_for("the popup", |s| s.contains("Groups of alice"))
+        .await;
+    assert!(
+        screen.contains(&format!("Groups of alice ({}/20)", before.len())),
+        "{screen}"
+    );
+
+    // create: q and R type into the name, they neither quit nor rename
+    h.key(KeyCode::Char('n'));
+    h.type_text("Flow 测试 qR");
+    let screen = h
+        .wait_for("the typed name", |s| s.contains("› Flow 测试 qR"))
+        .await;
+    assert!(screen.contains("name: 14/32 bytes"), "{screen}");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("created", |s| {
+            s.contains("✓ Created group \"Flow 测试 qR\"")
+        })
+        .await;
+    assert!(screen.contains("ResultCode 0: success"), "{screen}");
+    let (after, _) = server_groups(&client, &peer).await;
+    assert_eq!(after.len(), before.len() + 1);
+    let (id, _) = after
+        .iter()
+        .find(|(_, n)| n == "Flow 测试 qR")
+        .cloned()
+        .unwrap();
+    assert!(
+        screen.contains(&format!("Groups of alice ({}/20)", after.len())),
+        "{screen}"
+    );
+
+    // the new group is under the cursor: Space adds the conversation
+    h.key(KeyCode::Char(' '));
+    let screen = h
+        .wait_for("added", |s| s.contains(&format!("✓ Added {peer} to")))
+        .await;
+    assert!(groups_line(&screen).contains("Flow 测试 qR"), "{screen}");
+    let (_, of) = server_groups(&client, &peer).await;
+    assert!(of.contains(&id), "the emulator holds it: {of:?}");
+
+    // rename, prefilled: Ctrl-U clears it
+    h.key(KeyCode::Char('R'));
+    h.wait_for("prefilled", |s| s.contains("› Flow 测试 qR"))
+        .await;
+    h.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("Renamed");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("renamed", |s| s.contains("✓ Renamed \"Flow 测试 qR\""))
+        .await;
+    assert!(groups_line(&screen).contains("Renamed"), "{screen}");
+    let (groups, _) = server_groups(&client, &peer).await;
+    assert!(groups.contains(&(id, "Renamed".to_owned())), "{groups:?}");
+
+    // Enter removes it again
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("removed", |s| s.contains(&format!("✓ Removed {peer} from")))
+        .await;
+    assert!(!groups_line(&screen).contains("Renamed"), "{screen}");
+    let (_, of) = server_groups(&client, &peer).await;
+    assert_eq!(of, member_of);
+
+    // a 33-byte name is refused before anything is sent
+    h.key(KeyCode::Char('n'));
+    h.paste(&"a".repeat(33));
+    let screen = h.wait_for("33 bytes", |s| s.contains("33/32 bytes")).await;
+    assert!(screen.contains("too long"), "{screen}");
+    h.key(KeyCode::Enter);
+    let screen = h.wait_for("refused", |s| s.contains("Not sent")).await;
+    assert!(screen.contains("33 bytes"), "{screen}");
+    assert_eq!(server_groups(&client, &peer).await.0.len(), after.len());
+    h.key(KeyCode::Esc);
+    h.wait_for("cancelled", |s| s.contains("Cancelled")).await;
+
+    // delete asks first and says the marks are kept
+    h.key(KeyCode::Char('D'));
+    let screen = h
+        .wait_for("the question", |s| s.contains("Delete group \"Renamed\""))
+        .await;
+    assert!(screen.contains("marks are kept"), "{screen}");
+    h.key(KeyCode::Char('y'));
+    h.wait_for("deleted", |s| s.contains("✓ Deleted group \"Renamed\""))
+        .await;
+    let (groups, _) = server_groups(&client, &peer).await;
+    assert_eq!(groups, before);
+
+    h.key(KeyCode::Esc);
+    let screen = h
+        .wait_for("closed", |s| !s.contains("Groups of alice"))
+        .await;
+    assert!(screen.contains("Bits of"), "{screen}");
+    h.quit().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_on_the_pro_edition_answer_51013_inline_and_the_name_stays() {
+    let emu = emulator(Edition::Pro).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 80, 24);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    h.key(KeyCode::Char('o'));
+    h.key(KeyCode::Char('n'));
+    h.type_text("VIP");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("51013", |s| s.contains("ResultCode 51013"))
+        .await;
+    assert!(screen.contains("Cannot create \"VIP\""), "{screen}");
+    assert!(
+        screen.contains("› VIP"),
+        "the name is still there: {screen}"
+    );
+    h.quit().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_shows_the_groups_but_sends_nothing() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let (app, cmds) = convmark::tui::build_app(
+        Session {
+            read_only: true,
+            ..session(&emu)
+        },
+        &client,
+        KeyMap::default(),
+        tui_support::labels(),
+        Some(DEMO_USER.into()),
+    );
+    let mut h = Harness::start(client.clone(), app, cmds, 80, 24);
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let peer = selected_peer(&screen);
+    let before = server_groups(&client, &peer).await;
+    h.key(KeyCode::Char('o'));
+    let screen = h
+        .wait_for("the popup", |s| s.contains("Groups of alice"))
+        .await;
+    assert!(screen.contains("read-only"), "{screen}");
+    for c in [' ', 'n', 'D'] {
+        h.key(KeyCode::Char('j'));
+        h.key(KeyCode::Char(c));
+    }
+    let screen = h
+        .wait_for("the refusal", |s| {
+            s.contains("groups can be viewed but not")
+        })
+        .await;
+    assert!(!screen.contains("New group"), "{screen}");
+    let app = h.quit().await;
+    assert_eq!(app.in_flight, 0);
+    assert_eq!(server_groups(&client, &peer).await, before);
+    emu.shutdown().await;
+}

@@ -135,3 +135,19 @@ fn selected_rows_and_a_commit_in_progress_at_80x24() {
     );
     insta::assert_snapshot!(screen(&mut app, 80, 24));
 }
+
+#[test]
+fn the_groups_popup_at_80x24() {
+    let mut app = loaded_app(30);
+    // carol: in Customers and Escalations; the cursor on Escalations
+    keys(&mut app, [ch('j'), ch('j'), ch('o'), ch('j')]);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn the_group_name_prompt_over_the_popup_at_80x24() {
+    let mut app = loaded_app(30);
+    keys(&mut app, [ch('o'), ch('n')]);
+    keys(&mut app, typed("Key accounts 重要客户 (APAC) x"));
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}

@@ -519,3 +519,268 @@ fn x_drops_the_selection_stage_and_esc_clears_the_selection() {
     keys(&mut app, [ch(' ')]);
     assert_eq!(app.staged_count(), 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// the groups popup (o)
+
+fn group_cmd(cmds: Vec<Cmd>) -> convmark::app::GroupOp {
+    match cmds.as_slice() {
+        [Cmd::Group { user, op, .. }] => {
+            assert_eq!(user, "alice");
+            op.clone()
+        }
+        other => panic!("expected one group request, got {other:?}"),
+    }
+}
+
+fn status_text(app: &convmark::app::App) -> String {
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn o_opens_the_groups_popup_and_space_adds_or_removes_the_conversation() {
+    use convmark::app::GroupOp;
+    let mut app = loaded_app(0);
+    // bob is selected and in group 1 (Customers), not in 2 (Escalations)
+    assert!(keys(&mut app, [ch('o')]).is_empty());
+    assert!(app.groups_popup.is_some());
+    assert_eq!(app.selected_group(), Some((1, "Customers")));
+    let bob = Peer::User("bob".into());
+    assert_eq!(
+        group_cmd(keys(&mut app, [ch(' ')])),
+        GroupOp::Remove {
+            name: "Customers".into(),
+            peer: bob.clone()
+        }
+    );
+    assert!(app.group_busy);
+    assert_eq!(app.in_flight, 1);
+    // a second request waits for the first
+    assert!(keys(&mut app, [ch('j'), key(KeyCode::Enter)]).is_empty());
+    assert!(
+        status_text(&app).contains("in flight"),
+        "{}",
+        status_text(&app)
+    );
+    app.group_busy = false;
+    assert_eq!(app.selected_group(), Some((2, "Escalations")));
+    assert_eq!(
+        group_cmd(keys(&mut app, [key(KeyCode::Enter)])),
+        GroupOp::Add {
+            name: "Escalations".into(),
+            peer: bob
+        }
+    );
+    // j/k and the arrows move within the popup, not the list; Esc closes it
+    app.group_busy = false;
+    let selected = app.selected;
+    keys(&mut app, [ch('k'), key(KeyCode::Down), ch('j')]);
+    assert_eq!(app.selected, selected);
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.groups_popup.is_none());
+}
+
+#[test]
+fn n_prompts_for_a_name_that_types_keys_and_refuses_33_bytes_locally() {
+    use convmark::app::{GroupOp, PromptKind};
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('o'), ch('n')]);
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Prompt {
+            kind: PromptKind::NewGroup,
+            ..
+        })
+    ));
+    // printable keys type, they do not act: q, R, D, n, o, space
+    let cmds = keys(&mut app, typed("qRDno x"));
+    assert!(cmds.is_empty());
+    assert!(!app.quit);
+    let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(input.value(), "qRDno x");
+    keys(&mut app, [ctrl('u')]);
+    keys(&mut app, typed(&"x".repeat(33)));
+    assert!(keys(&mut app, [key(KeyCode::Enter)]).is_empty());
+    let text = status_text(&app);
+    assert!(
+        text.contains("Not sent") && text.contains("33 bytes"),
+        "{text}"
+    );
+    assert!(app.overlay.is_some(), "the prompt stays open with the name");
+    keys(&mut app, [key(KeyCode::Backspace)]);
+    assert_eq!(
+        group_cmd(keys(&mut app, [key(KeyCode::Enter)])),
+        GroupOp::Create {
+            name: "x".repeat(32)
+        }
+    );
+}
+
+#[test]
+fn r_renames_prefilled_and_d_deletes_after_a_yes() {
+    use convmark::app::GroupOp;
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('o'), ch('R')]);
+    let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(input.value(), "Customers");
+    // unchanged: nothing sent
+    assert!(keys(&mut app, [key(KeyCode::Enter)]).is_empty());
+    assert!(app.overlay.is_none());
+    keys(&mut app, [ch('R')]);
+    keys(&mut app, typed(" 客户"));
+    assert_eq!(
+        group_cmd(keys(&mut app, [key(KeyCode::Enter)])),
+        GroupOp::Rename {
+            old: "Customers".into(),
+            new: "Customers 客户".into()
+        }
+    );
+    app.group_busy = false;
+    app.overlay = None;
+    keys(&mut app, [ch('D')]);
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Confirm(Confirm::DeleteGroup(1)))
+    ));
+    assert!(keys(&mut app, [ch('n')]).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(app.groups_popup.is_some(), "n keeps the popup");
+    keys(&mut app, [ch('D')]);
+    assert_eq!(
+        group_cmd(keys(&mut app, [ch('y')])),
+        GroupOp::Delete {
+            name: "Customers".into()
+        }
+    );
+}
+
+#[test]
+fn read_only_opens_the_popup_for_viewing_and_refuses_every_change() {
+    let mut app = loaded_app(0);
+    app.session.read_only = true;
+    keys(&mut app, [ch('o')]);
+    assert!(app.groups_popup.is_some());
+    for c in [' ', 'n', 'R', 'D'] {
+        assert!(keys(&mut app, [ch(c)]).is_empty(), "{c}");
+        assert!(app.overlay.is_none(), "{c}");
+        let text = status_text(&app);
+        assert!(text.contains("read-only"), "{c}: {text}");
+    }
+    assert!(keys(&mut app, [key(KeyCode::Enter)]).is_empty());
+}
+
+#[test]
+fn a_refused_create_keeps_the_name_and_a_success_updates_the_groups_line() {
+    use convmark::api::wire::{ContactItem, ContactRecord, GroupItem, WireMark};
+    use convmark::app::{GroupAnswer, Records};
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('o'), ch('n')]);
+    keys(&mut app, typed("VIP"));
+    let op = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
+    let generation = app.generation;
+    update(
+        &mut app,
+        Msg::GroupDone {
+            generation,
+            op: op.clone(),
+            result: Err(ApiError::Server {
+                code: 51013,
+                info: String::new(),
+            }),
+        },
+    );
+    let text = status_text(&app);
+    assert!(text.contains("ResultCode 51013"), "{text}");
+    assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error);
+    assert!(!app.group_busy);
+    assert_eq!(app.in_flight, 0);
+    let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+        panic!("the prompt stays: {:?}", app.overlay)
+    };
+    assert_eq!(input.value(), "VIP", "nothing typed is lost");
+
+    // again, and this time the server takes it; bob is re-read in groups 1 and 7
+    let op = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
+    let bob = Peer::User("bob".into());
+    let group = |id, name: &str| GroupItem {
+        group_id: id,
+        group_name: name.into(),
+    };
+    update(
+        &mut app,
+        Msg::GroupDone {
+            generation,
+            op,
+            result: Ok(GroupAnswer {
+                group: group(7, "VIP"),
+                item: None,
+                refreshed: Ok(Records {
+                    records: vec![ContactRecord {
+                        contact: ContactItem(bob.clone()),
+                        standard_mark: WireMark::default(),
+                        custom_mark: None,
+                        contact_group_id: Some(vec![1, 7]),
+                        timestamp: 0,
+                    }],
+                    groups: vec![group(1, "Customers"), group(7, "VIP")],
+                }),
+            }),
+        },
+    );
+    let text = status_text(&app);
+    assert!(
+        text.contains("Created group \"VIP\" (id 7): ResultCode 0"),
+        "{text}"
+    );
+    assert!(app.overlay.is_none(), "the prompt closes");
+    assert_eq!(app.selected_group(), Some((7, "VIP")));
+    let names = app.group_names_of(app.current().unwrap());
+    assert_eq!(names, ["Customers", "VIP"]);
+    // carol was in 1 and 2: not returned any more, so in none; group 2 is gone
+    let carol = app.index[&Peer::User("carol".into())];
+    assert!(app.conversations[carol].groups.is_empty());
+    assert!(!app.group_names.contains_key(&2));
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("groups: Customers, VIP"), "{screen}");
+}
+
+#[test]
+fn a_per_item_result_code_of_add_is_shown_with_its_meaning() {
+    use convmark::api::wire::GroupItem;
+    use convmark::app::{GroupAnswer, Records};
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('o'), ch('j')]);
+    let op = group_cmd(keys(&mut app, [ch(' ')]));
+    let generation = app.generation;
+    update(
+        &mut app,
+        Msg::GroupDone {
+            generation,
+            op,
+            result: Ok(GroupAnswer {
+                group: GroupItem {
+                    group_id: 2,
+                    group_name: "Escalations".into(),
+                },
+                item: Some((51008, String::new())),
+                refreshed: Ok(Records::default()),
+            }),
+        },
+    );
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(
+        status
+            .text
+            .starts_with("c2c_bob not added to \"Escalations\": ResultCode 51008"),
+        "{}",
+        status.text
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod groups;
 pub mod pacer;
 pub mod usersig;
 pub mod wire;

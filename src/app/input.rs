@@ -23,6 +23,7 @@ const READ_ONLY: &str =
 pub(super) fn on_click(app: &mut App, mouse: MouseEvent) {
     if mouse.kind != MouseEventKind::Down(MouseButton::Left)
         || app.overlay.is_some()
+        || app.groups_popup.is_some()
         || app.editing_custom
     {
         return;
@@ -83,6 +84,9 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     if app.overlay.is_some() {
         return on_overlay_key(app, key);
+    }
+    if app.groups_popup.is_some() {
+        return super::groups::on_key(app, key);
     }
     // A focused text input sees the keys before the key map: typing `q` types a `q`.
     if app.editing_custom {
@@ -212,6 +216,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                     Vec::new()
                 }
                 Confirm::RestoreJournal => Vec::new(),
+                Confirm::DeleteGroup(id) => super::groups::delete(app, id),
             },
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 set_status(app, StatusKind::Info, "Cancelled");
@@ -240,6 +245,9 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
     let text = input.value().trim().to_owned();
     match kind {
+        PromptKind::NewGroup | PromptKind::RenameGroup(_) => {
+            super::groups::submit_name(app, kind, input)
+        }
         PromptKind::User => match crate::domain::validate_id(&text) {
             Ok(()) => open_user(app, text),
             Err(e) => {
@@ -417,6 +425,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::Preview => app.overlay = Some(Overlay::Preview { scroll: 0 }),
         Action::Help => app.overlay = Some(Overlay::Help),
+        Action::Groups => super::groups::open(app),
         Action::Filter => {
             app.filtering = true;
             app.focus = Focus::List;

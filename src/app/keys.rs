@@ -31,6 +31,7 @@ pub enum Action {
     Help,
     Filter,
     Add,
+    Groups,
     SwitchUser,
     Reload,
     Copy,
@@ -40,7 +41,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -59,6 +60,7 @@ impl Action {
         Action::Help,
         Action::Filter,
         Action::Add,
+        Action::Groups,
         Action::SwitchUser,
         Action::Reload,
         Action::Copy,
@@ -88,6 +90,7 @@ impl Action {
             Action::Help => "help",
             Action::Filter => "filter",
             Action::Add => "add",
+            Action::Groups => "groups",
             Action::SwitchUser => "switch_user",
             Action::Reload => "reload",
             Action::Copy => "copy",
@@ -118,6 +121,7 @@ impl Action {
             Action::Help => "this help",
             Action::Filter => "filter by substring",
             Action::Add => "add conversation by ID",
+            Action::Groups => "conversation groups",
             Action::SwitchUser => "open another user",
             Action::Reload => "reload from server",
             Action::Copy => "copy info/request (OSC52)",
@@ -151,6 +155,7 @@ impl Action {
             Action::Help => "?",
             Action::Filter => "/",
             Action::Add => "a",
+            Action::Groups => "o",
             Action::SwitchUser => "u",
             Action::Reload => "r",
             Action::Copy => "y",

@@ -1,6 +1,7 @@
 //! The application: state, messages, the pure `update`, commands and the key map.
 
 pub mod commit;
+pub mod groups;
 mod input;
 mod journal;
 pub mod keys;
@@ -9,9 +10,9 @@ pub mod state;
 pub mod update;
 
 pub use keys::{Action, KeyChord, KeyMap};
-pub use msg::{BatchOutcome, Cmd, JournalFound, Msg, Records};
+pub use msg::{BatchOutcome, Cmd, GroupAnswer, GroupOp, JournalFound, Msg, Records};
 pub use state::{
-    App, CommitProgress, Confirm, ConnState, Conversation, Focus, Overlay, PromptKind, RowResult,
-    Session, Status, StatusKind, UserData, bit,
+    App, CommitProgress, Confirm, ConnState, Conversation, Focus, GroupsPopup, Overlay, PromptKind,
+    RowResult, Session, Status, StatusKind, UserData, bit,
 };
 pub use update::update;

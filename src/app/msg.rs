@@ -55,6 +55,34 @@ pub enum Msg {
     },
     /// A local side effect (journal write, clipboard) failed; shown on the status line.
     LocalFailed(String),
+    /// A group request of the groups popup came back.
+    GroupDone {
+        generation: u64,
+        op: GroupOp,
+        result: Result<GroupAnswer, ApiError>,
+    },
+}
+
+/// A change to the user's conversation groups, sent at once (not staged), as the CLI's
+/// `convmark groups` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupOp {
+    Create { name: String },
+    Rename { old: String, new: String },
+    Delete { name: String },
+    Add { name: String, peer: Peer },
+    Remove { name: String, peer: Peer },
+}
+
+/// What a group request answered, and the groups re-read after it.
+#[derive(Debug, Clone)]
+pub struct GroupAnswer {
+    /// The group acted on, as the server names it (its new name after a rename).
+    pub group: GroupItem,
+    /// For add and remove: the conversation's own ResultCode and ResultInfo, if reported.
+    pub item: Option<(i64, String)>,
+    /// get_contact_group after the change: every grouped record and every group.
+    pub refreshed: Result<Records, ApiError>,
 }
 
 /// Staged edits found in the journal, offered back when the user is opened.
@@ -119,6 +147,13 @@ pub enum Cmd {
         sdkappid: u64,
         user: String,
         changes: Vec<MarkChange>,
+    },
+    /// One group request (create_contact_group, update_contact_group or
+    /// del_contact_group), then get_contact_group to re-read the groups.
+    Group {
+        generation: u64,
+        user: String,
+        op: GroupOp,
     },
     /// Puts text on the terminal's clipboard (OSC 52).
     Copy {

@@ -137,6 +137,8 @@ pub enum Confirm {
     ToggleReserved(BitIndex),
     /// Stage again the edits the journal kept from an earlier session (`journal_offer`).
     RestoreJournal,
+    /// Delete the conversation group with this ID (sent at once, not staged).
+    DeleteGroup(u64),
 }
 
 /// What a one-line prompt asks for.
@@ -144,6 +146,17 @@ pub enum Confirm {
 pub enum PromptKind {
     User,
     AddConversation,
+    /// The name of a new conversation group (groups popup, `n`).
+    NewGroup,
+    /// The new name of the conversation group with this ID (groups popup, `R`).
+    RenameGroup(u64),
+}
+
+/// The groups popup (`o`): the user's conversation groups, a cursor among them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupsPopup {
+    /// Position in [`App::group_list`].
+    pub selected: usize,
 }
 
 /// Something drawn over the panes that takes the keys first.
@@ -256,6 +269,10 @@ pub struct App {
     pub stage_changed: bool,
     /// Edits found in the journal, while the restore question is open.
     pub journal_offer: Option<super::msg::JournalFound>,
+    /// The groups popup, under any overlay (its prompts and confirmation are overlays).
+    pub groups_popup: Option<GroupsPopup>,
+    /// A group request (create, rename, delete, add, remove) is in flight.
+    pub group_busy: bool,
     /// (staged, marked or grouped, with a result), see `recount`.
     counts: (usize, usize, usize),
     /// Set by whatever changes a stage, a mark or a result; `update` then recounts.
@@ -297,6 +314,8 @@ impl App {
             journal_active: false,
             stage_changed: false,
             journal_offer: None,
+            groups_popup: None,
+            group_busy: false,
             counts: (0, 0, 0),
             counts_stale: false,
         }
@@ -530,6 +549,47 @@ impl App {
     pub fn bit_label(&self, bit: BitIndex) -> Option<&str> {
         bit.short_label()
             .or_else(|| self.labels.get(&bit.get()).map(String::as_str))
+    }
+
+    /// The user's groups as the popup lists them: (ID, name), by ID.
+    pub fn group_list(&self) -> Vec<(u64, &str)> {
+        self.group_names
+            .iter()
+            .map(|(id, name)| (*id, name.as_str()))
+            .collect()
+    }
+
+    /// The group under the popup's cursor.
+    pub fn selected_group(&self) -> Option<(u64, &str)> {
+        let list = self.group_list();
+        let i = self.groups_popup?.selected.min(list.len().checked_sub(1)?);
+        list.get(i).copied()
+    }
+
+    /// How many of the loaded conversations are in a group.
+    pub fn group_member_count(&self, id: u64) -> usize {
+        self.conversations
+            .iter()
+            .filter(|c| c.groups.contains(&id))
+            .count()
+    }
+
+    /// Takes a fresh get_contact_group as the truth about groups: the names, and the groups
+    /// of every listed conversation (those it does not return are in none). Marks and
+    /// staged edits are left alone.
+    pub fn replace_groups(&mut self, records: &[ContactRecord], groups: &[GroupItem]) {
+        self.group_names = groups
+            .iter()
+            .map(|g| (g.group_id, g.group_name.clone()))
+            .collect();
+        let of: HashMap<&Peer, &Vec<u64>> = records
+            .iter()
+            .filter_map(|r| r.contact_group_id.as_ref().map(|g| (&r.contact.0, g)))
+            .collect();
+        for c in &mut self.conversations {
+            c.groups = of.get(&c.peer).map(|g| (*g).clone()).unwrap_or_default();
+        }
+        self.counts_stale = true;
     }
 
     /// The names of the groups of a conversation.

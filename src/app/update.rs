@@ -115,6 +115,14 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::GroupDone {
+            generation,
+            op,
+            result,
+        } => {
+            super::groups::on_done(app, generation, op, result);
+            Vec::new()
+        }
         Msg::LocalFailed(text) => {
             set_status(app, StatusKind::Error, text);
             Vec::new()
@@ -209,6 +217,7 @@ pub fn open_user(app: &mut App, user: String) -> Vec<Cmd> {
     app.conn = ConnState::Loading;
     app.in_flight = 1;
     app.committing = false;
+    app.group_busy = false;
     app.progress = None;
     app.selection.clear();
     app.journal_active = false;

@@ -9,34 +9,14 @@ use serde::Serialize;
 use super::connect;
 use super::load::contact_groups;
 use super::output::{ErrorJson, ItemOutcome, Table, emit, failure_lines, kind, print_json, quoted};
-use crate::api::wire::{
-    ContactOptType, ContactUpdateItem, CreateContactGroupRequest, DelContactGroupRequest,
-    GroupContactItem, GroupItem, UpdateContactGroupRequest, UpdateGroup, UpdateGroupType,
-    UpdateType,
-};
-use crate::api::{ApiError, Client};
+use crate::api::wire::{ContactOptType, GroupItem};
+use crate::api::{ApiError, Client, groups};
 use crate::cli::{GroupsAction, GroupsArgs};
-use crate::domain::{MAX_GROUP_CONTACT_ITEMS, MAX_GROUP_NAME_BYTES, MAX_GROUPS, Peer, batches};
+use crate::domain::{MAX_GROUP_CONTACT_ITEMS, MAX_GROUPS, Peer, batches};
 
 /// Checks a group name: 1..=32 bytes of UTF-8, no control characters.
 pub fn validate_name(what: &str, name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err(format!(
-            "{what}: the group name is empty; give 1..={MAX_GROUP_NAME_BYTES} bytes"
-        ));
-    }
-    if name.len() > MAX_GROUP_NAME_BYTES {
-        return Err(format!(
-            "{what}: the group name {name:?} is {} bytes of UTF-8; at most {MAX_GROUP_NAME_BYTES} are allowed",
-            name.len()
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(format!(
-            "{what}: the group name {name:?} contains a control character"
-        ));
-    }
-    Ok(())
+    groups::check_name(name).map_err(|e| format!("{what}: {e}"))
 }
 
 fn parse_peers(texts: &[String]) -> Result<Vec<Peer>, String> {
@@ -198,13 +178,7 @@ async fn create(client: &Client, user: &str, name: &str, peers: &[Peer]) -> Done
     let mut done = Done::new("create");
     let mut chunks = batches(peers, MAX_GROUP_CONTACT_ITEMS);
     let first = chunks.next().unwrap_or(&[]);
-    let req = CreateContactGroupRequest {
-        from_account: user.to_owned(),
-        group_contact_item: vec![GroupContactItem {
-            group_name: name.to_owned(),
-            contact_item: first.iter().cloned().map(Into::into).collect(),
-        }],
-    };
+    let req = groups::create_request(user, name, first);
     match client.create_contact_group(&req).await {
         Ok(resp) => {
             let result = resp.group_result_item.into_iter().next();
@@ -259,24 +233,7 @@ async fn members(
         ContactOptType::Remove => "remove",
     });
     for chunk in batches(peers, MAX_GROUP_CONTACT_ITEMS) {
-        let req = UpdateContactGroupRequest {
-            from_account: user.to_owned(),
-            update_type: UpdateType::Group,
-            update_group: UpdateGroup {
-                update_group_type: UpdateGroupType::Members,
-                old_group_name: name.to_owned(),
-                new_group_name: None,
-                contact_update_item: Some(
-                    chunk
-                        .iter()
-                        .map(|p| ContactUpdateItem {
-                            contact_opt_type: op,
-                            contact_item: p.clone().into(),
-                        })
-                        .collect(),
-                ),
-            },
-        };
+        let req = groups::members_request(user, name, chunk, op);
         match client.update_contact_group(&req).await {
             Ok(resp) => {
                 let result = resp.update_group_result;
@@ -317,16 +274,7 @@ async fn members(
 async fn rename(client: &Client, user: &str, old: &str, new: &str) -> Done {
     let mut done = Done::new("rename");
     done.old_name = Some(old.to_owned());
-    let req = UpdateContactGroupRequest {
-        from_account: user.to_owned(),
-        update_type: UpdateType::Group,
-        update_group: UpdateGroup {
-            update_group_type: UpdateGroupType::Rename,
-            old_group_name: old.to_owned(),
-            new_group_name: Some(new.to_owned()),
-            contact_update_item: None,
-        },
-    };
+    let req = groups::rename_request(user, old, new);
     match client.update_contact_group(&req).await {
         Ok(resp) => {
             done.group = Some(GroupItem {
@@ -341,10 +289,7 @@ async fn rename(client: &Client, user: &str, old: &str, new: &str) -> Done {
 
 async fn delete(client: &Client, user: &str, name: &str) -> Done {
     let mut done = Done::new("delete");
-    let req = DelContactGroupRequest {
-        from_account: user.to_owned(),
-        group_name: vec![name.to_owned()],
-    };
+    let req = groups::delete_request(user, name);
     match client.del_contact_group(&req).await {
         Ok(resp) => {
             done.group = Some(resp.group_item.into_iter().next().unwrap_or(GroupItem {

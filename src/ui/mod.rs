@@ -3,6 +3,7 @@
 pub mod custom;
 pub mod detail;
 pub mod grid;
+pub mod groups;
 pub mod header;
 pub mod layout;
 pub mod list;
@@ -46,6 +47,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     detail::render(frame, a.detail, app);
     custom::render(frame, a.custom, app);
     status::render(frame, a.status, a.hints, app);
+    groups::render(frame, area, app);
     overlay::render(frame, area, app);
 }
 

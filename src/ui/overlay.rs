@@ -89,32 +89,69 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                         Line::from("y = stage them again, n = delete the journal"),
                     ]
                 }
+                Confirm::DeleteGroup(id) => {
+                    let name = app.group_names.get(id).map_or("?", String::as_str);
+                    vec![
+                        Line::from(format!("Delete group {name:?} (id {id})?")),
+                        Line::from(format!(
+                            "Its {} conversation(s) leave it; their marks are kept.",
+                            app.group_member_count(*id)
+                        )),
+                        Line::from("y = delete, n = keep"),
+                    ]
+                }
             };
             let r = centered(area, 60, u16::try_from(text.len()).unwrap_or(3) + 2);
-            let title = if *what == Confirm::RestoreJournal {
-                "Journal"
-            } else {
-                "Confirm"
+            let title = match what {
+                Confirm::RestoreJournal => "Journal",
+                Confirm::DeleteGroup(_) => "Delete group",
+                _ => "Confirm",
             };
             let inner = popup(frame, r, title);
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
         }
         Overlay::Prompt { kind, input } => {
             let (title, hint) = match kind {
-                PromptKind::User => ("Open user", "the user ID whose conversations to inspect"),
-                PromptKind::AddConversation => (
-                    "Add conversation",
-                    "c2c_USERID, group_GROUPID or a bare user ID",
+                PromptKind::User => (
+                    "Open user".to_owned(),
+                    Span::styled("the user ID whose conversations to inspect", theme::muted()),
                 ),
+                PromptKind::AddConversation => (
+                    "Add conversation".to_owned(),
+                    Span::styled(
+                        "c2c_USERID, group_GROUPID or a bare user ID",
+                        theme::muted(),
+                    ),
+                ),
+                PromptKind::NewGroup | PromptKind::RenameGroup(_) => {
+                    let title = match kind {
+                        PromptKind::RenameGroup(id) => format!(
+                            "Rename group {:?}",
+                            app.group_names.get(id).map_or("?", String::as_str)
+                        ),
+                        _ => "New group".to_owned(),
+                    };
+                    let (bytes, over) = crate::app::groups::name_bytes(input);
+                    let max = crate::domain::MAX_GROUP_NAME_BYTES;
+                    let hint = if over {
+                        Span::styled(
+                            format!("name: {bytes}/{max} bytes: too long, will not be sent"),
+                            theme::error(),
+                        )
+                    } else {
+                        Span::styled(
+                            format!("name: {bytes}/{max} bytes of UTF-8 · sent at once"),
+                            theme::guidance(),
+                        )
+                    };
+                    (title, hint)
+                }
             };
             let r = centered(area, 60, 4);
-            let inner = popup(frame, r, title);
+            let inner = popup(frame, r, &title);
             let [hint_area, input_area] =
                 Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-            frame.render_widget(
-                Paragraph::new(Span::styled(hint, theme::muted())),
-                hint_area,
-            );
+            frame.render_widget(Paragraph::new(hint), hint_area);
             let width = usize::from(input_area.width.max(1));
             let scroll = input.visual_scroll(width.saturating_sub(1));
             let shown: String = input.value().chars().skip(scroll).collect();
@@ -160,6 +197,14 @@ fn help(frame: &mut Frame, area: Rect, app: &App) {
     ));
     lines.push(Line::styled(
         "Editing: Space stages a flip, Enter edits the custom mark, on every selected row (◆) if any; nothing is sent until c.",
+        theme::muted(),
+    ));
+    lines.push(Line::styled(
+        format!(
+            "Groups popup ({}), sent at once: {}",
+            app.keys.hint(Action::Groups),
+            crate::app::groups::KEYS_HINT
+        ),
         theme::muted(),
     ));
     lines.push(Line::from(vec![

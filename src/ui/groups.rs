@@ -1,0 +1,111 @@
+//! The groups popup (`o`): the user's groups, a check mark on those of the conversation
+//! under the cursor, how many loaded conversations each holds, and the popup's keys.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::app::App;
+use crate::app::groups::KEYS_HINT;
+use crate::domain::MAX_GROUPS;
+
+use super::theme;
+
+const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(popup) = app.groups_popup else {
+        return;
+    };
+    let list = app.group_list();
+    let current = app.current();
+    // below the header, above the status line and the hints (results show under it)
+    let width = area.width.saturating_sub(4).min(70);
+    let wanted = u16::try_from(list.len().max(1) + 6).unwrap_or(u16::MAX);
+    let height = wanted.min(area.height.saturating_sub(3));
+    let r = Rect::new(
+        area.x + (area.width.saturating_sub(width)) / 2,
+        area.y.saturating_add(1),
+        width,
+        height,
+    );
+    frame.render_widget(Clear, r);
+    let mut title = vec![Span::styled(
+        format!(
+            " Groups of {} ({}/{MAX_GROUPS}) ",
+            app.user.as_deref().unwrap_or("?"),
+            list.len()
+        ),
+        theme::title(),
+    )];
+    if app.group_busy {
+        title.push(Span::styled(
+            format!("{} sending ", SPINNER[app.spinner % SPINNER.len()]),
+            theme::guidance(),
+        ));
+    }
+    if app.session.read_only {
+        title.push(Span::styled("read-only ", theme::error()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::guidance())
+        .title(Line::from(title));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+
+    let mut lines = Vec::new();
+    lines.push(match current {
+        Some(c) => Line::from(vec![
+            Span::styled("✓ = ", theme::muted()),
+            Span::raw(c.peer.conversation_id()),
+            Span::styled(" is in the group", theme::muted()),
+        ]),
+        None => Line::styled("No conversation is selected", theme::muted()),
+    });
+    let name_width = usize::from(inner.width).saturating_sub(4 + 8 + 8).max(8);
+    lines.push(Line::styled(
+        format!("    {:<name_width$}{:>8}{:>8}", "NAME", "ID", "CONV."),
+        theme::muted(),
+    ));
+    let rows = usize::from(inner.height).saturating_sub(4).max(1);
+    let selected = popup.selected.min(list.len().saturating_sub(1));
+    let offset = selected.saturating_sub(rows - 1);
+    if list.is_empty() {
+        lines.push(Line::styled(
+            "  (no groups yet: n creates one)",
+            theme::muted(),
+        ));
+    }
+    for (i, (id, name)) in list.iter().enumerate().skip(offset).take(rows) {
+        let member = current.is_some_and(|c| c.groups.contains(id));
+        let cursor = if i == selected { "›" } else { " " };
+        let check = if member { "✓" } else { " " };
+        let shown: String = name.chars().take(name_width).collect();
+        let pad = name_width.saturating_sub(Span::raw(shown.as_str()).width());
+        let text = format!(
+            "{cursor} {check} {shown}{}{id:>8}{:>8}",
+            " ".repeat(pad),
+            app.group_member_count(*id)
+        );
+        let style = if i == selected {
+            theme::selected()
+        } else if member {
+            theme::ok()
+        } else {
+            theme::base()
+        };
+        lines.push(Line::styled(text, style));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    let footer = if app.session.read_only {
+        "read-only: viewing only · ↑↓ move · Esc close"
+    } else {
+        KEYS_HINT
+    };
+    if inner.height > 0 {
+        let at = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+        frame.render_widget(Paragraph::new(Span::styled(footer, theme::guidance())), at);
+    }
+}
