@@ -95,6 +95,14 @@ fn hint_line(app: &App, width: usize) -> Line<'static> {
                 ]
             }
         }
+    } else if app.groups_popup.is_some() {
+        vec![
+            ("Space/Enter".into(), "add/remove"),
+            ("n".into(), "new"),
+            ("R".into(), "rename"),
+            ("D".into(), "delete"),
+            ("Esc".into(), "close"),
+        ]
     } else if app.editing_custom {
         vec![
             ("Enter".into(), "stage"),
