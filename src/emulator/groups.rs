@@ -13,7 +13,7 @@ fn require_ultimate(edition: Edition) -> Result<(), Refusal> {
         Edition::Ultimate => Ok(()),
         Edition::Pro => Err(Refusal::new(
             51013,
-            "this app is on the Pro edition; conversation groups need Ultimate",
+            "this app is on the Pro edition",
         )),
     }
 }
