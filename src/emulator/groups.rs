@@ -11,10 +11,7 @@ use super::store::{Refusal, State, UserData, check_id, result_info};
 fn require_ultimate(edition: Edition) -> Result<(), Refusal> {
     match edition {
         Edition::Ultimate => Ok(()),
-        Edition::Pro => Err(Refusal::new(
-            51013,
-            "this app is on the Pro edition",
-        )),
+        Edition::Pro => Err(Refusal::new(51013, "this app is on the Pro edition")),
     }
 }
 
