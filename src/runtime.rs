@@ -16,20 +16,15 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::api::wire::{
-    ASSIST_FLAGS_ALL, ContactItem, GetContactGroupRequest, GetListRequest,
-    SearchContactGroupRequest,
-};
 use crate::api::wire::{ContactOptType, GroupItem};
 use crate::api::{ApiError, Client};
 use crate::app::{
     App, BatchOutcome, Cmd, GroupAnswer, GroupOp, JournalFound, Msg, Records, UserData, commit,
     update,
 };
-use crate::domain::{MAX_SEARCH_ITEMS, Peer};
+use crate::commands::load;
+use crate::domain::Peer;
 
-/// Pages are bounded so that a server that never says "complete" cannot loop forever.
-const MAX_PAGES: usize = 10_000;
 const SPINNER_TICK: Duration = Duration::from_millis(120);
 
 #[derive(Debug, thiserror::Error)]
@@ -306,56 +301,13 @@ fn execute(
     }
 }
 
-/// Reads every page of get_list (AssistFlags 63, the four cursors passed back) and of
-/// get_contact_group.
+/// Reads every page of get_list (AssistFlags 63) and of get_contact_group, as `convmark get`
+/// does.
 pub async fn load_user(client: &Client, user: &str) -> Result<UserData, ApiError> {
-    let list = async {
-        let mut req = GetListRequest {
-            from_account: user.to_owned(),
-            assist_flags: ASSIST_FLAGS_ALL,
-            ..Default::default()
-        };
-        let mut sessions = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let resp = client.get_list(&req).await?;
-            let done = resp.complete_flag == 1 || resp.session_item.is_empty();
-            sessions.extend(resp.session_item);
-            if done {
-                break;
-            }
-            req.time_stamp = resp.time_stamp;
-            req.start_index = resp.start_index;
-            req.top_time_stamp = resp.top_time_stamp;
-            req.top_start_index = resp.top_start_index;
-        }
-        Ok::<_, ApiError>(sessions)
-    };
-    let groups = async {
-        let mut req = GetContactGroupRequest {
-            from_account: user.to_owned(),
-            start_index: 0,
-        };
-        let mut records = Vec::new();
-        let mut groups = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let resp = client.get_contact_group(&req).await?;
-            let next = resp.next_cursor();
-            let done =
-                resp.complete_flag == 1 || resp.contact_item.is_empty() || next == req.start_index;
-            records.extend(resp.contact_item);
-            for g in resp.group_item {
-                if !groups.contains(&g) {
-                    groups.push(g);
-                }
-            }
-            if done {
-                break;
-            }
-            req.start_index = next;
-        }
-        Ok::<_, ApiError>((records, groups))
-    };
-    let (sessions, (records, groups)) = futures::try_join!(list, groups)?;
+    let (sessions, (records, groups)) = futures::try_join!(
+        load::recent_list(client, user),
+        load::contact_groups(client, user)
+    )?;
     Ok(UserData {
         sessions,
         records,
@@ -440,21 +392,11 @@ pub async fn group(client: &Client, user: &str, op: &GroupOp) -> Result<GroupAns
     })
 }
 
-/// search_contact_group in calls of at most 300 conversations.
+/// search_contact_group in calls of at most 300 conversations, as the CLI reads back.
 pub async fn search(client: &Client, user: &str, peers: &[Peer]) -> Result<Records, ApiError> {
-    let mut out = Records::default();
-    for chunk in crate::domain::batches(peers, MAX_SEARCH_ITEMS) {
-        let req = SearchContactGroupRequest {
-            from_account: user.to_owned(),
-            contact_item: chunk.iter().cloned().map(ContactItem).collect(),
-        };
-        let resp = client.search_contact_group(&req).await?;
-        out.records.extend(resp.contact_result_item);
-        for g in resp.group_item {
-            if !out.groups.contains(&g) {
-                out.groups.push(g);
-            }
-        }
-    }
-    Ok(out)
+    let (records, groups) = load::search(client, user, peers).await?;
+    Ok(Records {
+        records: records.into_values().collect(),
+        groups,
+    })
 }

@@ -224,13 +224,18 @@ pub async fn search(
     peers: &[Peer],
 ) -> Result<(HashMap<Peer, ContactRecord>, Vec<GroupItem>), ApiError> {
     use futures::StreamExt;
-    let calls = batches(peers, MAX_SEARCH_ITEMS).map(|chunk| {
-        let req = SearchContactGroupRequest {
-            from_account: user.to_owned(),
-            contact_item: chunk.iter().cloned().map(Into::into).collect(),
-        };
-        async move { client.search_contact_group(&req).await }
-    });
+    // Each call owns its request and a handle on the client, so the future is `Send` and
+    // can run in a spawned task (the TUI's read-back).
+    let calls: Vec<_> = batches(peers, MAX_SEARCH_ITEMS)
+        .map(|chunk| {
+            let req = SearchContactGroupRequest {
+                from_account: user.to_owned(),
+                contact_item: chunk.iter().cloned().map(Into::into).collect(),
+            };
+            let client = client.clone();
+            async move { client.search_contact_group(&req).await }
+        })
+        .collect();
     let answers: Vec<_> = futures::stream::iter(calls)
         .buffer_unordered(16)
         .collect()
