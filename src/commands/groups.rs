@@ -1,14 +1,16 @@
 //! `convmark groups`: list, create, rename, delete a user's conversation groups and add or
 //! remove conversations. Names and conversations are checked before anything is sent.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use super::connect;
 use super::load::contact_groups;
-use super::output::{ErrorJson, ItemOutcome, Table, emit, failure_lines, kind, print_json, quoted};
+use super::output::{
+    ErrorJson, ItemOutcome, Table, emit, failure_lines, kind, outcomes_of, print_json, quoted,
+};
 use crate::api::wire::{ContactOptType, GroupItem};
 use crate::api::{ApiError, Client, groups};
 use crate::cli::{GroupsAction, GroupsArgs};
@@ -181,29 +183,23 @@ async fn create(client: &Client, user: &str, name: &str, peers: &[Peer]) -> Done
     let req = groups::create_request(user, name, first);
     match client.create_contact_group(&req).await {
         Ok(resp) => {
-            let result = resp.group_result_item.into_iter().next();
-            let mut answered: HashMap<Peer, ItemOutcome> = HashMap::new();
-            if let Some(result) = result {
-                done.group = Some(result.group_item);
-                for r in result.result_item {
-                    answered.insert(
-                        r.contact_item.0,
-                        ItemOutcome::Answered {
-                            code: r.result_code,
-                            info: r.result_info,
-                        },
-                    );
-                }
-            } else {
-                done.group = Some(GroupItem {
-                    group_name: name.to_owned(),
-                    group_id: 0,
-                });
-            }
-            for peer in first {
-                let o = answered.remove(peer).unwrap_or(ItemOutcome::Missing);
-                done.items.push((peer.clone(), o));
-            }
+            let (group, answers) = match resp.group_result_item.into_iter().next() {
+                Some(result) => (result.group_item, result.result_item),
+                None => (
+                    GroupItem {
+                        group_name: name.to_owned(),
+                        group_id: 0,
+                    },
+                    Vec::new(),
+                ),
+            };
+            done.group = Some(group);
+            done.items.extend(outcomes_of(
+                first,
+                answers
+                    .into_iter()
+                    .map(|r| (r.contact_item.0, r.result_code, r.result_info)),
+            ));
         }
         Err(err) => {
             done.error = Some(err);
@@ -241,23 +237,13 @@ async fn members(
                     group_name: result.group_name,
                     group_id: result.group_id,
                 });
-                let mut answered: HashMap<Peer, ItemOutcome> = result
-                    .contact_result_item
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            r.contact_item.0,
-                            ItemOutcome::Answered {
-                                code: r.result_code,
-                                info: r.result_info,
-                            },
-                        )
-                    })
-                    .collect();
-                for peer in chunk {
-                    let o = answered.remove(peer).unwrap_or(ItemOutcome::Missing);
-                    done.items.push((peer.clone(), o));
-                }
+                done.items.extend(outcomes_of(
+                    chunk,
+                    result
+                        .contact_result_item
+                        .into_iter()
+                        .map(|r| (r.contact_item.0, r.result_code, r.result_info)),
+                ));
             }
             Err(err) => {
                 for peer in chunk {

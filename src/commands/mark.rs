@@ -13,7 +13,7 @@ use super::connect;
 use super::load;
 use super::output::{
     ErrorJson, ItemOutcome, MarkJson, Progress, Table, emit, extension_bits, failure_lines,
-    internal_marks, kind, print_json, quoted,
+    internal_marks, kind, outcomes_of, print_json, quoted,
 };
 use crate::api::wire::{ContactRecord, MarkContactRequest, MarkItem};
 use crate::api::{ApiError, Client};
@@ -192,23 +192,12 @@ pub async fn send(client: &Client, plan: &MarkPlan) -> (HashMap<Peer, ItemOutcom
     while let Some((chunk, answer)) = answers.next().await {
         match answer {
             Ok(resp) => {
-                let mut answered: HashMap<Peer, ItemOutcome> = resp
-                    .result_item
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            r.contact_item.0,
-                            ItemOutcome::Answered {
-                                code: r.result_code,
-                                info: r.result_info,
-                            },
-                        )
-                    })
-                    .collect();
-                for peer in chunk {
-                    let outcome = answered.remove(peer).unwrap_or(ItemOutcome::Missing);
-                    outcomes.insert(peer.clone(), outcome);
-                }
+                outcomes.extend(outcomes_of(
+                    chunk,
+                    resp.result_item
+                        .into_iter()
+                        .map(|r| (r.contact_item.0, r.result_code, r.result_info)),
+                ));
             }
             Err(err) => {
                 for peer in chunk {

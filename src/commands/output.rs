@@ -1,6 +1,8 @@
 //! Output shared by `get`, `mark` and `groups`: the stable JSON shapes, an aligned text
 //! table, and how marks and result codes are written for people.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::api::ApiError;
@@ -60,6 +62,24 @@ pub enum ItemOutcome {
     CallFailed(ApiError),
     /// The server answered the call but said nothing about this item.
     Missing,
+}
+
+/// Each conversation of one call with what the server answered for it, from the answer's
+/// `(conversation, ResultCode, ResultInfo)` items; `Missing` when it said nothing about one.
+pub fn outcomes_of(
+    sent: &[Peer],
+    answers: impl IntoIterator<Item = (Peer, i64, String)>,
+) -> Vec<(Peer, ItemOutcome)> {
+    let mut answered: HashMap<Peer, ItemOutcome> = answers
+        .into_iter()
+        .map(|(peer, code, info)| (peer, ItemOutcome::Answered { code, info }))
+        .collect();
+    sent.iter()
+        .map(|peer| {
+            let outcome = answered.remove(peer).unwrap_or(ItemOutcome::Missing);
+            (peer.clone(), outcome)
+        })
+        .collect()
 }
 
 impl ItemOutcome {
