@@ -275,6 +275,8 @@ pub struct App {
     pub group_busy: bool,
     /// (staged, marked or grouped, with a result), see `recount`.
     counts: (usize, usize, usize),
+    /// Loaded conversations per group ID, see `recount`.
+    group_members: HashMap<u64, usize>,
     /// Set by whatever changes a stage, a mark or a result; `update` then recounts.
     pub counts_stale: bool,
 }
@@ -317,6 +319,7 @@ impl App {
             groups_popup: None,
             group_busy: false,
             counts: (0, 0, 0),
+            group_members: HashMap::new(),
             counts_stale: false,
         }
     }
@@ -382,10 +385,14 @@ impl App {
 
     pub fn recount(&mut self) {
         let (mut staged, mut marked, mut results) = (0, 0, 0);
+        self.group_members.clear();
         for c in &self.conversations {
             staged += usize::from(!c.staged.is_empty());
             marked += usize::from(c.is_marked_or_grouped());
             results += usize::from(c.result.is_some());
+            for id in &c.groups {
+                *self.group_members.entry(*id).or_default() += 1;
+            }
         }
         self.counts = (staged, marked, results);
         self.counts_stale = false;
@@ -566,12 +573,10 @@ impl App {
         list.get(i).copied()
     }
 
-    /// How many of the loaded conversations are in a group.
+    /// How many of the loaded conversations are in a group (counted by `recount`, so the
+    /// popup costs the same to draw with 100 or 100,000 conversations).
     pub fn group_member_count(&self, id: u64) -> usize {
-        self.conversations
-            .iter()
-            .filter(|c| c.groups.contains(&id))
-            .count()
+        self.group_members.get(&id).copied().unwrap_or(0)
     }
 
     /// Takes a fresh get_contact_group as the truth about groups: the names, and the groups
