@@ -382,7 +382,7 @@ pub async fn group(client: &Client, user: &str, op: &GroupOp) -> Result<GroupAns
             )
         }
     };
-    let refreshed = crate::commands::load::contact_groups(client, user)
+    let refreshed = load::contact_groups(client, user)
         .await
         .map(|(records, groups)| Records { records, groups });
     Ok(GroupAnswer {
