@@ -3,7 +3,6 @@
 //!
 //! One JSON file per app and user, replaced atomically (temp file, fsync, rename).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -106,21 +105,10 @@ pub fn save(
         edits,
     })
     .map_err(|e| werr(std::io::Error::other(e)))?;
-    write_atomically(&path, &body).map_err(werr)
-}
-
-/// Replaces a file atomically: a temp file beside it, fsync, rename.
-pub fn write_atomically(path: &Path, body: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(werr)?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(body)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
+    crate::atomic_file::write(&path, &body).map_err(werr)
 }
 
 /// When the journal of one user was last written (Unix seconds), if it exists.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod atomic_file;
 pub mod audit;
 pub mod cli;
 pub mod commands;

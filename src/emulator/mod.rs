@@ -176,7 +176,7 @@ impl RunningEmulator {
 fn save(shared: &Shared, path: &std::path::Path) -> Result<(), String> {
     let _one_writer = shared.writing.lock().unwrap_or_else(|e| e.into_inner());
     let bytes = state_file::to_json(&shared.lock())?;
-    state_file::write_atomic(path, &bytes)
+    crate::atomic_file::write(path, &bytes)
         .map_err(|e| format!("cannot write the state file {}: {e}", path.display()))
 }
 
@@ -195,7 +195,7 @@ fn initial_state(config: &EmulatorConfig) -> Result<(State, bool), EmulatorError
     }
     if let Some(path) = &config.state_file {
         let bytes = state_file::to_json(&state).map_err(EmulatorError::Start)?;
-        state_file::write_atomic(path, &bytes).map_err(|e| {
+        crate::atomic_file::write(path, &bytes).map_err(|e| {
             EmulatorError::Start(format!(
                 "cannot write the state file {}: {e}",
                 path.display()

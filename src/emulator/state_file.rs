@@ -3,8 +3,7 @@
 //! is an error at start, never silently replaced.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -183,32 +182,6 @@ pub fn load(path: &Path) -> Result<Option<State>, String> {
     })
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state".to_owned());
-    path.with_file_name(format!(".{name}.tmp"))
-}
-
-/// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename, fsync the dir.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temp = temp_path(path);
-    {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&temp, path)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(dir) = std::fs::File::open(dir)
-    {
-        // best effort: some file systems refuse to fsync a directory
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,8 +204,8 @@ mod tests {
         std::fs::write(&path, b"{not json").unwrap();
         let err = load(&path).err().unwrap();
         assert!(err.contains("unreadable"), "{err}");
-        write_atomic(&path, &to_json(&State::default()).unwrap()).unwrap();
+        crate::atomic_file::write(&path, &to_json(&State::default()).unwrap()).unwrap();
         assert!(load(&path).unwrap().is_some());
-        assert!(!temp_path(&path).exists());
+        assert!(!crate::atomic_file::temp_path(&path).exists());
     }
 }
