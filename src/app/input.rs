@@ -589,44 +589,34 @@ fn stage_custom(app: &mut App) {
     };
     app.counts_stale = true;
     app.stage_changed = true;
-    if !app.selection.is_empty() {
-        let targets = app.targets();
-        let mut staged = 0;
-        for i in &targets {
-            if let Some(c) = app.conversations.get_mut(*i) {
-                let current = c.custom.clone();
-                c.staged.set_custom(mark.clone(), &current);
-                staged += usize::from(c.staged.custom.is_some());
-            }
-        }
-        app.editing_custom = false;
-        set_status(
-            app,
-            StatusKind::Info,
-            format!(
-                "Staged the custom mark ({}/{MAX_CUSTOM_MARK_BYTES} bytes) on {} selected conversation(s), {staged} of them change; c commits",
-                mark.as_str().len(),
-                targets.len()
-            ),
-        );
-        return;
-    }
-    let Some(c) = app.current_mut() else {
-        app.editing_custom = false;
-        return;
-    };
-    let current = c.custom.clone();
-    c.staged.set_custom(mark, &current);
-    let staged = c.staged.custom.is_some();
-    let peer = c.peer.clone();
     app.editing_custom = false;
-    let text = if staged {
+    // the selection, else the conversation under the cursor
+    let targets = app.targets();
+    let mut staged = 0;
+    for i in &targets {
+        if let Some(c) = app.conversations.get_mut(*i) {
+            let current = c.custom.clone();
+            c.staged.set_custom(mark.clone(), &current);
+            staged += usize::from(c.staged.custom.is_some());
+        }
+    }
+    let bytes = mark.as_str().len();
+    let text = if !app.selection.is_empty() {
         format!(
-            "Staged the custom mark of {peer} ({}/{MAX_CUSTOM_MARK_BYTES} bytes); c commits",
-            app.custom_input.value().len()
+            "Staged the custom mark ({bytes}/{MAX_CUSTOM_MARK_BYTES} bytes) on {} selected conversation(s), {staged} of them change; c commits",
+            targets.len()
         )
+    } else if let Some(c) = targets.first().and_then(|i| app.conversations.get(*i)) {
+        if staged > 0 {
+            format!(
+                "Staged the custom mark of {} ({bytes}/{MAX_CUSTOM_MARK_BYTES} bytes); c commits",
+                c.peer
+            )
+        } else {
+            format!("The custom mark of {} is unchanged: nothing staged", c.peer)
+        }
     } else {
-        format!("The custom mark of {peer} is unchanged: nothing staged")
+        return;
     };
     set_status(app, StatusKind::Info, text);
 }
