@@ -35,7 +35,7 @@ pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     );
     let labels = config::labels(&file);
     let mouse = args.mouse || file.mouse;
-    let rt = runtime()?;
+    let rt = crate::commands::connect::runtime()?;
     rt.block_on(launch(session, conn.client, keys, labels, args.user, mouse))
 }
 
@@ -55,7 +55,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
             .collect();
     }
     let mouse = args.mouse || file.mouse;
-    let rt = runtime()?;
+    let rt = crate::commands::connect::runtime()?;
     rt.block_on(async move {
         let running = emulator::spawn(EmulatorConfig {
             seed: Seed::Demo {
@@ -78,14 +78,6 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
         running.shutdown().await;
         result
     })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 fn session(sdkappid: u64, endpoint: String, demo: bool, read_only: bool) -> Session {

@@ -16,7 +16,7 @@ pub fn client(conn: &ConnArgs) -> Result<Client, String> {
     Client::new(connection.client).map_err(|e| e.describe())
 }
 
-/// A runtime for one command: the commands are small, so two worker threads suffice.
+/// A runtime for one command or the TUI: the work is small, so two worker threads suffice.
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
