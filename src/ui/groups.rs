@@ -4,15 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::app::groups::KEYS_HINT;
 use crate::domain::MAX_GROUPS;
 
 use super::theme;
-
-const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(popup) = app.groups_popup else {
@@ -30,7 +28,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         width,
         height,
     );
-    frame.render_widget(Clear, r);
     let mut title = vec![Span::styled(
         format!(
             " Groups of {} ({}/{MAX_GROUPS}) ",
@@ -41,19 +38,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     )];
     if app.group_busy {
         title.push(Span::styled(
-            format!("{} sending ", SPINNER[app.spinner % SPINNER.len()]),
+            format!("{} sending ", super::header::spinner(app)),
             theme::guidance(),
         ));
     }
     if app.session.read_only {
         title.push(Span::styled("read-only ", theme::error()));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme::guidance())
-        .title(Line::from(title));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let inner = super::overlay::popup_titled(frame, r, Line::from(title));
 
     let mut lines = Vec::new();
     lines.push(match current {

@@ -12,6 +12,11 @@ use super::theme;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
+/// The spinner's frame: it turns on each tick while a request is in flight.
+pub(super) fn spinner(app: &App) -> &'static str {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let sep = || Span::styled(" │ ", theme::muted());
     let mut spans = vec![Span::raw(" ")];
@@ -31,14 +36,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     spans.push(sep());
     let conn = match &app.conn {
         ConnState::Idle => Span::styled("○ idle", theme::muted()),
-        ConnState::Loading => Span::styled(
-            format!("{} loading", SPINNER[app.spinner % SPINNER.len()]),
-            theme::guidance(),
-        ),
-        ConnState::Ready if app.in_flight > 0 => Span::styled(
-            format!("{} sending", SPINNER[app.spinner % SPINNER.len()]),
-            theme::guidance(),
-        ),
+        ConnState::Loading => Span::styled(format!("{} loading", spinner(app)), theme::guidance()),
+        ConnState::Ready if app.in_flight > 0 => {
+            Span::styled(format!("{} sending", spinner(app)), theme::guidance())
+        }
         ConnState::Ready => Span::styled("● ready", theme::ok()),
         ConnState::Failed(_) => Span::styled("✗ error", theme::error()),
     };

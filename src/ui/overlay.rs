@@ -20,11 +20,20 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
+    popup_titled(
+        frame,
+        area,
+        Line::from(Span::styled(format!(" {title} "), theme::title())),
+    )
+}
+
+/// A bordered box over the panes, cleared first; returns the area inside the border.
+pub(super) fn popup_titled(frame: &mut Frame, area: Rect, title: Line) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::guidance())
-        .title(Span::styled(format!(" {title} "), theme::title()));
+        .title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner
