@@ -278,12 +278,11 @@ pub(super) fn on_done(
             format!("Deleted group {name:?} (id {id}): {ok}; the marks are kept"),
         ),
         GroupOp::Add { peer, .. } | GroupOp::Remove { peer, .. } => {
-            let (done, failed) = if matches!(op, GroupOp::Add { .. }) {
-                ("Added", "not added to")
+            let (done, prep, failed) = if matches!(op, GroupOp::Add { .. }) {
+                ("Added", "to", "not added to")
             } else {
-                ("Removed", "not removed from")
+                ("Removed", "from", "not removed from")
             };
-            let prep = if done == "Added" { "to" } else { "from" };
             match &answer.item {
                 Some((0, _)) => (
                     StatusKind::Ok,
