@@ -1,6 +1,7 @@
 //! Building a commit: every staged edit, batched, as the exact requests that go out.
 
-use crate::api::wire::{MarkContactRequest, MarkItem};
+use crate::api::ApiError;
+use crate::api::wire::{MarkContactRequest, MarkItem, MarkResultItem};
 use crate::domain::{MAX_MARK_ITEMS, MarkChange, batches};
 
 use super::msg::BatchOutcome;
@@ -58,20 +59,31 @@ pub fn preview(app: &App) -> String {
     out
 }
 
+/// Each conversation of one call with the server's item for it (`None`: the answer did not
+/// mention it), or the error of a call that failed as a whole.
+pub fn items(
+    outcome: &BatchOutcome,
+) -> Result<Vec<(&MarkChange, Option<&MarkResultItem>)>, &ApiError> {
+    let resp = outcome.result.as_ref()?;
+    Ok(outcome
+        .sent
+        .iter()
+        .map(|change| {
+            let item = resp
+                .result_item
+                .iter()
+                .find(|r| r.contact_item.0 == change.peer);
+            (change, item)
+        })
+        .collect())
+}
+
 /// The conversations of one call that the server answered for, with their ResultCode and
 /// ResultInfo (for the audit log). A call that failed as a whole answered for none.
 pub fn answered(outcome: &BatchOutcome) -> Vec<(&MarkChange, i64, &str)> {
-    let Ok(resp) = &outcome.result else {
-        return Vec::new();
-    };
-    outcome
-        .sent
-        .iter()
-        .filter_map(|change| {
-            resp.result_item
-                .iter()
-                .find(|r| r.contact_item.0 == change.peer)
-                .map(|r| (change, r.result_code, r.result_info.as_str()))
-        })
+    items(outcome)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(change, item)| item.map(|r| (change, r.result_code, r.result_info.as_str())))
         .collect()
 }

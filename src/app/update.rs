@@ -4,6 +4,7 @@
 use crate::api::codes;
 use tui_input::InputRequest;
 
+use super::commit;
 use super::input::{on_click, on_key, on_text_input};
 use super::msg::{BatchOutcome, Cmd, Msg, Records};
 use super::state::{App, ConnState, Focus, RowResult, Status, StatusKind};
@@ -239,14 +240,10 @@ fn on_committed(app: &mut App, generation: u64, outcomes: Vec<BatchOutcome>) -> 
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut first_failure: Option<String> = None;
     let mut peers = Vec::new();
-    for outcome in outcomes {
-        match outcome.result {
-            Ok(resp) => {
-                for change in outcome.sent {
-                    let item = resp
-                        .result_item
-                        .iter()
-                        .find(|r| r.contact_item.0 == change.peer);
+    for outcome in &outcomes {
+        match commit::items(outcome) {
+            Ok(items) => {
+                for (change, item) in items {
                     let Some(c) = app
                         .index
                         .get(&change.peer)
@@ -278,13 +275,13 @@ fn on_committed(app: &mut App, generation: u64, outcomes: Vec<BatchOutcome>) -> 
                             failed += 1;
                         }
                     }
-                    peers.push(change.peer);
+                    peers.push(change.peer.clone());
                 }
             }
             Err(e) => {
                 let reason = e.describe();
                 first_failure.get_or_insert_with(|| reason.clone());
-                for change in outcome.sent {
+                for change in &outcome.sent {
                     if let Some(c) = app
                         .index
                         .get(&change.peer)
