@@ -3,7 +3,7 @@
 //! and writing themselves are commands the runtime executes.
 
 use super::msg::{Cmd, JournalFound};
-use super::state::{App, Confirm, Conversation, Overlay, StatusKind};
+use super::state::{App, Confirm, Overlay, StatusKind};
 use super::update::set_status;
 
 /// The command that writes the current stage to the journal, when it should be written.
@@ -64,21 +64,16 @@ pub(super) fn restore(app: &mut App) -> Vec<Cmd> {
     };
     let mut unknown = Vec::new();
     for change in found.changes {
-        match app.index.get(&change.peer).copied() {
-            Some(i) => {
-                if let Some(c) = app.conversations.get_mut(i) {
-                    c.staged = change.edit;
-                    c.staged.rebase(c.mark.value, &c.custom);
-                }
+        let listed = app.index.contains_key(&change.peer);
+        let i = app.index_or_add(&change.peer);
+        if let Some(c) = app.conversations.get_mut(i) {
+            c.staged = change.edit;
+            if listed {
+                c.staged.rebase(c.mark.value, &c.custom);
             }
-            None => {
-                let mut c = Conversation::new(change.peer.clone());
-                c.staged = change.edit;
-                app.conversations.push(c);
-                app.index
-                    .insert(change.peer.clone(), app.conversations.len() - 1);
-                unknown.push(change.peer);
-            }
+        }
+        if !listed {
+            unknown.push(change.peer);
         }
     }
     if !unknown.is_empty() {

@@ -470,18 +470,20 @@ impl App {
         self.refilter();
     }
 
+    /// The position of a conversation, added (empty, unfiltered) when it is not listed yet.
+    pub fn index_or_add(&mut self, peer: &Peer) -> usize {
+        if let Some(i) = self.index.get(peer) {
+            return *i;
+        }
+        self.conversations.push(Conversation::new(peer.clone()));
+        let i = self.conversations.len() - 1;
+        self.index.insert(peer.clone(), i);
+        i
+    }
+
     /// Adds one conversation (from `a`) or updates it from a search record; selects it.
     pub fn upsert(&mut self, record: &ContactRecord) {
-        let peer = record.contact.0.clone();
-        let i = match self.index.get(&peer) {
-            Some(i) => *i,
-            None => {
-                self.conversations.push(Conversation::new(peer.clone()));
-                let i = self.conversations.len() - 1;
-                self.index.insert(peer, i);
-                i
-            }
-        };
+        let i = self.index_or_add(&record.contact.0);
         if let Some(c) = self.conversations.get_mut(i) {
             c.apply_record(record);
         }
