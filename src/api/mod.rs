@@ -2,9 +2,16 @@
 
 pub mod client;
 pub mod codes;
+pub mod endpoint;
+pub mod error;
 pub mod groups;
 pub mod pacer;
+pub mod redact;
 pub mod usersig;
 pub mod wire;
 
-pub use client::{ApiError, Auth, Client, ClientConfig, RetryPolicy, paths};
+pub use client::{
+    Auth, Client, ClientConfig, Idempotency, RetryNotice, RetryObserver, RetryPolicy, paths,
+    tagged,
+};
+pub use error::ApiError;
