@@ -155,16 +155,16 @@ pub struct GetArgs {
 #[derive(Args, Debug, Clone)]
 #[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["to", "group", "from"])))]
 pub struct MarkArgs {
-    /// The user whose conversations to mark
+    /// The user whose conversations to mark (without it, --from takes USER CONVERSATION lines)
     #[arg(long)]
-    pub user: String,
+    pub user: Option<String>,
     /// A one-to-one conversation with this user (c2c_ID or bare ID; repeatable)
     #[arg(long)]
     pub to: Vec<String>,
     /// A group conversation (group ID or group_ID; repeatable)
     #[arg(long)]
     pub group: Vec<String>,
-    /// A file with one conversation per line (c2c_ID, group_ID or a bare user ID); - for stdin
+    /// A file with one conversation per line (c2c_ID, group_ID or a bare user ID), or without --user one USER CONVERSATION per line; - for stdin
     #[arg(long)]
     pub from: Option<PathBuf>,
     /// Wire indices 0..=63 to set, comma-separated
@@ -176,6 +176,9 @@ pub struct MarkArgs {
     /// New custom mark (at most 256 UTF-8 bytes; "" clears it)
     #[arg(long)]
     pub custom: Option<String>,
+    /// Allow setting or clearing bits 4..=31, which are reserved for Chat's internal use
+    #[arg(long)]
+    pub allow_reserved: bool,
     /// JSON for scripts
     #[arg(long)]
     pub json: bool,

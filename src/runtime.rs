@@ -1,12 +1,16 @@
 //! The loop: terminal events and API results become messages; `update` changes the state and
-//! returns commands; commands run as tokio tasks that send their results back. The screen is
-//! drawn only when something changed and no message is waiting; a spinner ticks only while a
-//! request is in flight.
+//! returns commands; commands run as tokio tasks (calling the service layer) that send their
+//! results back. The screen is drawn only when something changed and no message is waiting;
+//! a spinner ticks only while a request is in flight.
 //!
 //! The backend and the input stream are parameters, so tests run this very loop on a
 //! `TestBackend` with scripted keys against the emulator.
 
+use std::collections::HashMap;
 use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -14,16 +18,14 @@ use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
-use crate::api::wire::{ContactOptType, GroupItem};
-use crate::api::{ApiError, Client};
-use crate::app::{
-    App, BatchOutcome, Cmd, GroupAnswer, GroupOp, JournalFound, Msg, Records, UserData, commit,
-    update,
-};
-use crate::commands::load;
-use crate::domain::Peer;
+use crate::api::{Client, tagged};
+use crate::app::{App, Cmd, JournalFound, Msg, Records, RequestId, update};
+use crate::domain::MarkChange;
+use crate::service;
 
 const SPINNER_TICK: Duration = Duration::from_millis(120);
 
@@ -31,6 +33,241 @@ const SPINNER_TICK: Duration = Duration::from_millis(120);
 pub enum RuntimeError {
     #[error("terminal error: {0}")]
     Terminal(String),
+}
+
+/// One write of the journal: the whole stage of one user.
+#[derive(Debug, Clone)]
+struct JournalJob {
+    version: u64,
+    dir: PathBuf,
+    sdkappid: u64,
+    user: String,
+    changes: Vec<MarkChange>,
+}
+
+/// Writes the journal off the UI task: staging never waits for the disk, and a burst of
+/// changes is one write of the last (a watch channel keeps only the newest job).
+struct JournalWriter {
+    jobs: watch::Sender<Option<JournalJob>>,
+    version: u64,
+    written: Arc<AtomicU64>,
+}
+
+impl JournalWriter {
+    fn start(tx: mpsc::UnboundedSender<Msg>) -> JournalWriter {
+        let (jobs, mut rx) = watch::channel::<Option<JournalJob>>(None);
+        let written = Arc::new(AtomicU64::new(0));
+        let done = written.clone();
+        tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let Some(job) = rx.borrow_and_update().clone() else {
+                    continue;
+                };
+                let version = job.version;
+                let result = tokio::task::spawn_blocking(move || write_journal(&job)).await;
+                match result {
+                    Ok(Err(text)) => {
+                        let _ = tx.send(Msg::LocalFailed(text));
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Msg::LocalFailed(format!(
+                            "Journal not saved, staged edits are only in memory: {e}"
+                        )));
+                    }
+                    Ok(Ok(())) => {}
+                }
+                done.fetch_max(version, Ordering::SeqCst);
+            }
+        });
+        JournalWriter {
+            jobs,
+            version: 0,
+            written,
+        }
+    }
+
+    fn save(&mut self, dir: PathBuf, sdkappid: u64, user: String, changes: Vec<MarkChange>) {
+        self.version += 1;
+        let _ = self.jobs.send(Some(JournalJob {
+            version: self.version,
+            dir,
+            sdkappid,
+            user,
+            changes,
+        }));
+    }
+
+    /// At quit: the last job is on disk before the process ends.
+    fn flush(&self) {
+        if self.written.load(Ordering::SeqCst) >= self.version {
+            return;
+        }
+        if let Some(job) = self.jobs.borrow().clone()
+            && let Err(e) = write_journal(&job)
+        {
+            tracing::warn!(error = %e, "journal at quit");
+        }
+    }
+}
+
+fn write_journal(job: &JournalJob) -> Result<(), String> {
+    crate::journal::save(&job.dir, job.sdkappid, &job.user, &job.changes).map_err(|e| {
+        tracing::warn!(error = %e, "journal");
+        format!("Journal not saved, staged edits are only in memory: {e}")
+    })
+}
+
+/// What commands need: the client (with the retry observer), the channel back, the tasks
+/// by request id, the journal writer.
+struct Executor<W> {
+    client: Client,
+    tx: mpsc::UnboundedSender<Msg>,
+    tasks: HashMap<RequestId, (AbortHandle, Option<CancellationToken>)>,
+    journal: JournalWriter,
+    clipboard: W,
+}
+
+impl<W: io::Write> Executor<W> {
+    fn spawn<F>(&mut self, id: RequestId, cancel: Option<CancellationToken>, f: F)
+    where
+        F: std::future::Future<Output = Msg> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        self.tasks.retain(|_, (h, _)| !h.is_finished());
+        let handle = tokio::spawn(async move {
+            let msg = tagged(id, f).await;
+            let _ = tx.send(msg);
+        });
+        self.tasks.insert(id, (handle.abort_handle(), cancel));
+    }
+
+    fn execute(&mut self, cmd: Cmd) {
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::SaveJournal {
+                dir,
+                sdkappid,
+                user,
+                changes,
+            } => self.journal.save(dir, sdkappid, user, changes),
+            Cmd::LoadJournal {
+                dir,
+                sdkappid,
+                user,
+            } => {
+                let result = crate::journal::load(&dir, sdkappid, &user)
+                    .map(|changes| {
+                        (!changes.is_empty()).then(|| JournalFound {
+                            changes,
+                            saved_at: crate::journal::saved_at(&dir, sdkappid, &user),
+                        })
+                    })
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::JournalLoaded { user, result });
+            }
+            Cmd::LoadHistory {
+                dir,
+                sdkappid,
+                user,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::audit::read(&dir).map(|(records, _)| {
+                        crate::audit::commits(&records, sdkappid, &user)
+                    });
+                    let _ = tx.send(Msg::HistoryLoaded { user, result });
+                });
+            }
+            Cmd::Copy { text } => {
+                let sequence = crate::terminal::osc52(&text);
+                if let Err(e) = self
+                    .clipboard
+                    .write_all(sequence.as_bytes())
+                    .and_then(|()| self.clipboard.flush())
+                {
+                    let _ = tx.send(Msg::LocalFailed(format!(
+                        "Cannot write to the terminal to copy: {e}"
+                    )));
+                }
+            }
+            Cmd::LoadUser { id, user } => {
+                let pages = tx.clone();
+                self.spawn(id, None, async move {
+                    let started = std::time::Instant::now();
+                    let result = service::load::user_pages(&client, &user, |page| {
+                        let _ = pages.send(Msg::LoadPage { id, page });
+                    })
+                    .await;
+                    tracing::info!(
+                        user = %user,
+                        ms = started.elapsed().as_millis() as u64,
+                        ok = result.is_ok(),
+                        "loaded user"
+                    );
+                    Msg::Loaded { id, result }
+                });
+            }
+            Cmd::Commit {
+                id,
+                plan,
+                audit_dir,
+            } => {
+                let cancel = CancellationToken::new();
+                let client = client.with_cancel(cancel.clone());
+                let progress = tx.clone();
+                self.spawn(id, Some(cancel), async move {
+                    let report = service::commit::commit(
+                        &client,
+                        std::slice::from_ref(&plan),
+                        audit_dir.as_deref(),
+                        |call| {
+                            let _ = progress.send(Msg::CommitProgress { id, call });
+                        },
+                    )
+                    .await;
+                    Msg::Committed { id, report }
+                });
+            }
+            Cmd::ReadBack { id, user, peers } => {
+                self.spawn(id, None, async move {
+                    let result = search(&client, &user, &peers).await;
+                    Msg::ReadBack { id, result }
+                });
+            }
+            Cmd::LookUp { id, user, peer } => {
+                self.spawn(id, None, async move {
+                    let result = search(&client, &user, std::slice::from_ref(&peer)).await;
+                    Msg::LookedUp { id, peer, result }
+                });
+            }
+            Cmd::Group {
+                id,
+                user,
+                op,
+                audit_dir,
+            } => {
+                self.spawn(id, None, async move {
+                    let outcome =
+                        service::groups::run(&client, &user, op, true, audit_dir.as_deref()).await;
+                    tracing::info!(user = %user, op = ?outcome.op, ok = outcome.ok(), "group request");
+                    Msg::GroupDone { id, outcome }
+                });
+            }
+            Cmd::Cancel { id } => {
+                if let Some((_, Some(cancel))) = self.tasks.get(&id) {
+                    cancel.cancel();
+                }
+            }
+            Cmd::Abort { ids } => {
+                for id in ids {
+                    if let Some((handle, _)) = self.tasks.remove(&id) {
+                        handle.abort();
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Runs the TUI until quit. `clipboard` receives the OSC 52 sequences of `y` (the
@@ -42,7 +279,7 @@ pub async fn run<B, S, W, F>(
     mut app: App,
     client: Client,
     initial: Vec<Cmd>,
-    mut clipboard: W,
+    clipboard: W,
     mut observe: F,
 ) -> Result<App, RuntimeError>
 where
@@ -52,6 +289,17 @@ where
     F: FnMut(&Terminal<B>, &App),
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let retries = tx.clone();
+    let client = client.with_observer(Arc::new(move |notice| {
+        let _ = retries.send(Msg::Retrying(notice.clone()));
+    }));
+    let mut exec = Executor {
+        client,
+        journal: JournalWriter::start(tx.clone()),
+        tx,
+        tasks: HashMap::new(),
+        clipboard,
+    };
     let size = terminal
         .size()
         .map_err(|e| RuntimeError::Terminal(e.to_string()))?;
@@ -63,19 +311,19 @@ where
         },
     );
     for cmd in initial {
-        execute(cmd, &client, &tx, &mut clipboard);
+        exec.execute(cmd);
     }
     let mut ticker = tokio::time::interval(SPINNER_TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     draw(terminal, &app, &mut observe)?;
-    loop {
+    let result = loop {
         // Wait for something to happen (the spinner ticks only while a request is out).
-        let spinning = app.in_flight > 0;
+        let spinning = app.busy();
         let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => event_msg(event),
-                Some(Err(e)) => return Err(RuntimeError::Terminal(e.to_string())),
-                None => return Ok(app),
+                Some(Err(e)) => break Err(RuntimeError::Terminal(e.to_string())),
+                None => break Ok(()),
             },
             Some(msg) = rx.recv() => Some(msg),
             _ = ticker.tick(), if spinning => Some(Msg::Tick),
@@ -83,14 +331,14 @@ where
         let mut dirty = false;
         let mut next = first;
         // Handle it and everything else already waiting, then draw once.
-        loop {
+        let ended = loop {
             if let Some(msg) = next.take() {
                 dirty = true;
                 for cmd in update(&mut app, msg) {
-                    execute(cmd, &client, &tx, &mut clipboard);
+                    exec.execute(cmd);
                 }
                 if app.quit {
-                    return Ok(app);
+                    break Some(Ok(()));
                 }
             }
             if let Ok(msg) = rx.try_recv() {
@@ -101,15 +349,20 @@ where
             // crossterm's EventStream).
             match std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await {
                 Poll::Ready(Some(Ok(event))) => next = event_msg(event),
-                Poll::Ready(Some(Err(e))) => return Err(RuntimeError::Terminal(e.to_string())),
-                Poll::Ready(None) => return Ok(app),
-                Poll::Pending => break,
+                Poll::Ready(Some(Err(e))) => break Some(Err(RuntimeError::Terminal(e.to_string()))),
+                Poll::Ready(None) => break Some(Ok(())),
+                Poll::Pending => break None,
             }
+        };
+        if let Some(end) = ended {
+            break end;
         }
         if dirty {
             draw(terminal, &app, &mut observe)?;
         }
-    }
+    };
+    exec.journal.flush();
+    result.map(|()| app)
 }
 
 fn draw<B: Backend>(
@@ -140,261 +393,13 @@ fn event_msg(event: Event) -> Option<Msg> {
     }
 }
 
-/// Starts the side effect of a command; its result arrives later as a message. The journal
-/// and the clipboard are written at once (small writes, in order), so a journal is on disk
-/// before the frame that shows its edit is drawn.
-fn execute(
-    cmd: Cmd,
+/// search_contact_group in calls of at most 300 conversations.
+pub async fn search(
     client: &Client,
-    tx: &mpsc::UnboundedSender<Msg>,
-    clipboard: &mut impl io::Write,
-) {
-    let client = client.clone();
-    let tx = tx.clone();
-    match cmd {
-        Cmd::Quit => {}
-        Cmd::SaveJournal {
-            dir,
-            sdkappid,
-            user,
-            changes,
-        } => {
-            if let Err(e) = crate::journal::save(&dir, sdkappid, &user, &changes) {
-                tracing::warn!(error = %e, "journal");
-                let _ = tx.send(Msg::LocalFailed(format!(
-                    "Journal not saved, staged edits are only in memory: {e}"
-                )));
-            }
-        }
-        Cmd::LoadJournal {
-            generation,
-            dir,
-            sdkappid,
-            user,
-        } => {
-            let result = crate::journal::load(&dir, sdkappid, &user)
-                .map(|changes| {
-                    (!changes.is_empty()).then(|| JournalFound {
-                        changes,
-                        saved_at: crate::journal::saved_at(&dir, sdkappid, &user),
-                    })
-                })
-                .map_err(|e| e.to_string());
-            let _ = tx.send(Msg::JournalLoaded { generation, result });
-        }
-        Cmd::Copy { text } => {
-            let sequence = crate::terminal::osc52(&text);
-            if let Err(e) = clipboard
-                .write_all(sequence.as_bytes())
-                .and_then(|()| clipboard.flush())
-            {
-                let _ = tx.send(Msg::LocalFailed(format!(
-                    "Cannot write to the terminal to copy: {e}"
-                )));
-            }
-        }
-        Cmd::LoadUser { generation, user } => {
-            tokio::spawn(async move {
-                let started = std::time::Instant::now();
-                let result = load_user(&client, &user).await;
-                tracing::info!(
-                    user = %user,
-                    ms = started.elapsed().as_millis() as u64,
-                    ok = result.is_ok(),
-                    "loaded user"
-                );
-                let _ = tx.send(Msg::Loaded {
-                    generation,
-                    user,
-                    result,
-                });
-            });
-        }
-        Cmd::Commit {
-            generation,
-            user,
-            batches,
-            audit_dir,
-        } => {
-            tokio::spawn(async move {
-                // Batches go out concurrently; the client's pacer keeps them under the limit.
-                let calls = batches.into_iter().map(|batch| {
-                    let client = client.clone();
-                    let user = user.clone();
-                    let tx = tx.clone();
-                    async move {
-                        let req = commit::request(&user, &batch);
-                        let result = client.mark_contact(&req).await;
-                        tracing::info!(
-                            user = %user,
-                            items = req.mark_item.len(),
-                            result = ?result.as_ref().map(|r| r.result_item.iter().map(|i| i.result_code).collect::<Vec<_>>()),
-                            "mark_contact"
-                        );
-                        let _ = tx.send(Msg::CommitProgress {
-                            generation,
-                            items: batch.len(),
-                        });
-                        BatchOutcome {
-                            sent: batch,
-                            result,
-                        }
-                    }
-                });
-                let outcomes = futures::future::join_all(calls).await;
-                let audit_error = audit_dir.and_then(|dir| {
-                    let config = client.config();
-                    let records = crate::audit::answered(
-                        config.sdkappid,
-                        &config.identifier,
-                        &user,
-                        outcomes.iter().flat_map(commit::answered),
-                    );
-                    crate::audit::write(&dir, &records).err()
-                });
-                let _ = tx.send(Msg::Committed {
-                    generation,
-                    outcomes,
-                    audit_error,
-                });
-            });
-        }
-        Cmd::ReadBack {
-            generation,
-            user,
-            peers,
-        } => {
-            tokio::spawn(async move {
-                let result = search(&client, &user, &peers).await;
-                let _ = tx.send(Msg::ReadBack { generation, result });
-            });
-        }
-        Cmd::Group {
-            generation,
-            user,
-            op,
-        } => {
-            tokio::spawn(async move {
-                let result = group(&client, &user, &op).await;
-                tracing::info!(user = %user, op = ?op, ok = result.is_ok(), "group request");
-                let _ = tx.send(Msg::GroupDone {
-                    generation,
-                    op,
-                    result,
-                });
-            });
-        }
-        Cmd::LookUp {
-            generation,
-            user,
-            peer,
-        } => {
-            tokio::spawn(async move {
-                let result = search(&client, &user, std::slice::from_ref(&peer)).await;
-                let _ = tx.send(Msg::LookedUp {
-                    generation,
-                    peer,
-                    result,
-                });
-            });
-        }
-    }
-}
-
-/// Reads every page of get_list (AssistFlags 63) and of get_contact_group, as `convmark get`
-/// does.
-pub async fn load_user(client: &Client, user: &str) -> Result<UserData, ApiError> {
-    let (sessions, (records, groups)) = futures::try_join!(
-        load::recent_list(client, user),
-        load::contact_groups(client, user)
-    )?;
-    Ok(UserData {
-        sessions,
-        records,
-        groups,
-    })
-}
-
-/// One group request (built as the CLI builds it), then get_contact_group (every page) to
-/// re-read the groups and who is in them.
-pub async fn group(client: &Client, user: &str, op: &GroupOp) -> Result<GroupAnswer, ApiError> {
-    use crate::api::groups;
-    let named = |name: &str| GroupItem {
-        group_name: name.to_owned(),
-        group_id: 0,
-    };
-    let (group, item) = match op {
-        GroupOp::Create { name } => {
-            let resp = client
-                .create_contact_group(&groups::create_request(user, name, &[]))
-                .await?;
-            let group = resp
-                .group_result_item
-                .into_iter()
-                .next()
-                .map_or_else(|| named(name), |r| r.group_item);
-            (group, None)
-        }
-        GroupOp::Rename { old, new } => {
-            let resp = client
-                .update_contact_group(&groups::rename_request(user, old, new))
-                .await?;
-            let r = resp.update_group_result;
-            (
-                GroupItem {
-                    group_name: r.group_name,
-                    group_id: r.group_id,
-                },
-                None,
-            )
-        }
-        GroupOp::Delete { name } => {
-            let resp = client
-                .del_contact_group(&groups::delete_request(user, name))
-                .await?;
-            let group = resp
-                .group_item
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| named(name));
-            (group, None)
-        }
-        GroupOp::Add { name, peer } | GroupOp::Remove { name, peer } => {
-            let opt = if matches!(op, GroupOp::Add { .. }) {
-                ContactOptType::Add
-            } else {
-                ContactOptType::Remove
-            };
-            let req = groups::members_request(user, name, std::slice::from_ref(peer), opt);
-            let resp = client.update_contact_group(&req).await?;
-            let r = resp.update_group_result;
-            let item = r
-                .contact_result_item
-                .iter()
-                .find(|i| i.contact_item.0 == *peer)
-                .map(|i| (i.result_code, i.result_info.clone()));
-            (
-                GroupItem {
-                    group_name: r.group_name,
-                    group_id: r.group_id,
-                },
-                item,
-            )
-        }
-    };
-    let refreshed = load::contact_groups(client, user)
-        .await
-        .map(|(records, groups)| Records { records, groups });
-    Ok(GroupAnswer {
-        group,
-        item,
-        refreshed,
-    })
-}
-
-/// search_contact_group in calls of at most 300 conversations, as the CLI reads back.
-pub async fn search(client: &Client, user: &str, peers: &[Peer]) -> Result<Records, ApiError> {
-    let (records, groups) = load::search(client, user, peers).await?;
+    user: &str,
+    peers: &[crate::domain::Peer],
+) -> Result<Records, crate::api::ApiError> {
+    let (records, groups) = service::load::search(client, user, peers).await?;
     Ok(Records {
         records: records.into_values().collect(),
         groups,

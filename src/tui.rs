@@ -67,11 +67,18 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
         .await
         .map_err(|e| format!("cannot start the demo emulator: {e}"))?;
         let client = running.client_config();
-        let session = session(
+        let mut session = session(
             client.sdkappid,
             running.base_url.to_string(),
             true,
             args.read_only,
+        );
+        session.edition = Some(
+            match args.edition {
+                crate::cli::EditionArg::Ultimate => "ultimate",
+                crate::cli::EditionArg::Pro => "pro",
+            }
+            .to_owned(),
         );
         let user = Some(args.user.unwrap_or_else(|| emulator::DEMO_USER.to_owned()));
         let result = launch(session, client, keys, labels, user, mouse).await;
@@ -96,6 +103,7 @@ fn session(sdkappid: u64, endpoint: String, demo: bool, read_only: bool) -> Sess
         } else {
             config::data_dir()
         }),
+        ..Default::default()
     }
 }
 
@@ -130,7 +138,7 @@ pub fn build_app(
     let cmds = match user {
         Some(user) => open_user(&mut app, user),
         None => {
-            app.overlay = Some(Overlay::Prompt {
+            app.mode = crate::app::Mode::Overlay(Overlay::Prompt {
                 kind: PromptKind::User,
                 input: Default::default(),
             });

@@ -1,46 +1,66 @@
-//! Building a commit: every staged edit, batched, as the exact requests that go out.
+//! Committing the stage: every staged edit becomes a planned change (against what the
+//! server held when the row was last read), checked against the 1,000 limit, sent by the
+//! service; the answers are shown per row and read back. Esc during a commit cancels the
+//! calls not yet sent.
 
 use crate::api::ApiError;
-use crate::api::wire::{MarkContactRequest, MarkItem, MarkResultItem};
-use crate::domain::{MAX_MARK_ITEMS, MarkChange, batches};
+use crate::api::codes;
+use crate::domain::{MAX_MARK_ITEMS, batches};
+use crate::service::ItemOutcome;
+use crate::service::commit::{CallDone, CommitReport, request};
+use crate::service::plan::{MarkPlan, PlannedChange, check_mark_limit};
+use crate::text::thousands;
 
-use super::msg::BatchOutcome;
-use super::state::App;
+use super::keys::Action;
+use super::msg::{Cmd, Records};
+use super::requests::{RequestId, RequestKind};
+use super::state::{App, CommitProgress, StatusKind};
+use super::update::set_status;
 
-/// Every staged edit of every conversation, in list order, in batches of at most 100.
-pub fn staged_batches(app: &App) -> Vec<Vec<MarkChange>> {
-    let changes = app.staged_changes();
-    batches(&changes, MAX_MARK_ITEMS)
-        .map(<[MarkChange]>::to_vec)
-        .collect()
+/// Every staged edit of every conversation, in list order, as the plan the service sends.
+pub fn staged_plan(app: &App) -> Option<MarkPlan> {
+    let user = app.user.clone()?;
+    Some(MarkPlan {
+        user,
+        changes: app
+            .conversations
+            .iter()
+            .filter(|c| !c.staged.is_empty())
+            .map(|c| PlannedChange {
+                change: crate::domain::MarkChange {
+                    peer: c.peer().clone(),
+                    edit: c.staged.clone(),
+                },
+                before: c.mark_state(),
+            })
+            .collect(),
+        unchanged: Vec::new(),
+    })
 }
 
-/// The mark_contact request of one batch: the right OptType and only the changed bits.
-pub fn request(user: &str, batch: &[MarkChange]) -> MarkContactRequest {
-    MarkContactRequest {
-        from_account: user.to_owned(),
-        mark_item: batch.iter().filter_map(MarkItem::from_change).collect(),
-    }
-}
-
-/// The request preview: URL and pretty JSON of every call a commit would send.
+/// The request preview: URL and JSON of every call a commit would send.
 pub fn preview(app: &App) -> String {
-    let Some(user) = &app.user else {
+    let Some(plan) = staged_plan(app) else {
         return "No user is open: nothing to commit.".into();
     };
-    let batches = staged_batches(app);
-    if batches.is_empty() {
-        return "Nothing is staged: a commit would send nothing.\n\nStage a bit with Space or a custom mark with Enter, then press p again.".into();
+    if plan.changes.is_empty() {
+        return format!(
+            "Nothing is staged: a commit would send nothing.\n\nStage a bit with {} or a custom mark with {}, then press {} again.",
+            app.keys.hint(Action::Toggle),
+            app.keys.hint(Action::EditCustom),
+            app.keys.hint(Action::Preview)
+        );
     }
     let url = &app.session.mark_contact_url;
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let calls: Vec<&[PlannedChange]> = batches(&plan.changes, MAX_MARK_ITEMS).collect();
     let mut out = String::new();
-    for (n, batch) in batches.iter().enumerate() {
-        let req = request(user, batch);
+    for (n, batch) in calls.iter().enumerate() {
+        let req = request(&plan.user, batch);
         out.push_str(&format!(
             "# call {} of {}: {} conversation(s)\nPOST {path}\n  ?{query}\n",
             n + 1,
-            batches.len(),
+            calls.len(),
             batch.len(),
         ));
         // The body as sent (compact JSON), one MarkItem per line.
@@ -59,31 +79,229 @@ pub fn preview(app: &App) -> String {
     out
 }
 
-/// Each conversation of one call with the server's item for it (`None`: the answer did not
-/// mention it), or the error of a call that failed as a whole.
-pub fn items(
-    outcome: &BatchOutcome,
-) -> Result<Vec<(&MarkChange, Option<&MarkResultItem>)>, &ApiError> {
-    let resp = outcome.result.as_ref()?;
-    Ok(outcome
-        .sent
-        .iter()
-        .map(|change| {
-            let item = resp
-                .result_item
-                .iter()
-                .find(|r| r.contact_item.0 == change.peer);
-            (change, item)
-        })
-        .collect())
+/// The JSON bodies of the calls, one a line (`y` in the preview).
+pub fn bodies(app: &App) -> Vec<String> {
+    let Some(plan) = staged_plan(app) else {
+        return Vec::new();
+    };
+    batches(&plan.changes, MAX_MARK_ITEMS)
+        .filter_map(|batch| serde_json::to_string(&request(&plan.user, batch)).ok())
+        .collect()
 }
 
-/// The conversations of one call that the server answered for, with their ResultCode and
-/// ResultInfo (for the audit log). A call that failed as a whole answered for none.
-pub fn answered(outcome: &BatchOutcome) -> Vec<(&MarkChange, i64, &str)> {
-    items(outcome)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(change, item)| item.map(|r| (change, r.result_code, r.result_info.as_str())))
-        .collect()
+/// `c`: commits every staged edit.
+pub(super) fn start(app: &mut App) -> Vec<Cmd> {
+    if app.session.read_only {
+        set_status(app, StatusKind::Error, super::input::READ_ONLY);
+        return Vec::new();
+    }
+    if app.requests.committing().is_some() {
+        set_status(app, StatusKind::Error, "A commit is already in flight");
+        return Vec::new();
+    }
+    if let Some(why) = super::loading::still_loading(app) {
+        set_status(app, StatusKind::Error, why);
+        return Vec::new();
+    }
+    let Some(plan) = staged_plan(app) else {
+        return Vec::new();
+    };
+    if plan.changes.is_empty() {
+        set_status(app, StatusKind::Info, "Nothing is staged");
+        return Vec::new();
+    }
+    if let Err(over) = check_mark_limit(app.marked_count(), &plan) {
+        set_status(app, StatusKind::Error, format!("Not committed: {over}"));
+        return Vec::new();
+    }
+    let total = plan.changes.len();
+    let calls = plan.calls();
+    app.progress = Some(CommitProgress {
+        done_items: 0,
+        total_items: total,
+        done_calls: 0,
+        total_calls: calls,
+    });
+    let id = app.requests.start(RequestKind::Commit, &plan.user);
+    if let Some(r) = app.requests.get_mut(id) {
+        r.progress.total_calls = calls;
+        r.progress.total_items = total;
+    }
+    set_status(
+        app,
+        StatusKind::Info,
+        format!(
+            "Committing {} conversation(s) in {calls} call(s)… ({} cancels the calls not yet sent)",
+            thousands(total),
+            app.keys.hint(Action::Back)
+        ),
+    );
+    vec![Cmd::Commit {
+        id,
+        plan,
+        audit_dir: app.session.data_dir.clone(),
+    }]
+}
+
+/// Esc during a commit: the calls not yet sent are not sent.
+pub(super) fn cancel(app: &mut App, id: RequestId) -> Vec<Cmd> {
+    if let Some(r) = app.requests.get_mut(id) {
+        if r.cancelling {
+            return Vec::new();
+        }
+        r.cancelling = true;
+    }
+    set_status(
+        app,
+        StatusKind::Info,
+        "Cancelling the commit: calls not yet sent will not be sent; calls in flight finish",
+    );
+    vec![Cmd::Cancel { id }]
+}
+
+pub(super) fn on_call(app: &mut App, id: RequestId, call: CallDone) {
+    app.requests.call(id, call);
+    if let (Some(p), Some(r)) = (&mut app.progress, app.requests.get(id)) {
+        p.done_items = r.progress.done_items;
+        p.done_calls = r.progress.done_calls;
+    }
+}
+
+pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -> Vec<Cmd> {
+    // A commit's answers are always recorded, even if the request was somehow forgotten.
+    let _ = app.requests.finish(id);
+    app.stage_changed = true;
+    let mut answered = Vec::new();
+    let mut first_failure: Option<String> = None;
+    let mut pro = false;
+    for item in &report.items {
+        let peer = &item.planned.change.peer;
+        if app.user.as_deref() != Some(item.user.as_str()) {
+            continue;
+        }
+        let Some(i) = app.index.get(peer).copied() else {
+            continue;
+        };
+        let Some(row) = app.conversations.get_mut(i) else {
+            continue;
+        };
+        match &item.outcome {
+            ItemOutcome::NotSent => {
+                row.result = Some(ItemOutcome::NotSent);
+                continue;
+            }
+            o if o.is_ok() => row.apply_success(&item.planned.change.edit),
+            o => {
+                first_failure.get_or_insert_with(|| o.describe());
+            }
+        }
+        pro |= item.outcome.code() == Some(51013);
+        row.result = Some(item.outcome.clone());
+        if item.outcome.is_answered() {
+            answered.push(peer.clone());
+        }
+    }
+    for p in &answered {
+        if let Some(i) = app.index.get(p).copied() {
+            app.rekey(i);
+        }
+    }
+    if pro {
+        app.session.edition = Some("not Ultimate (51013)".into());
+    }
+    let ok = report.succeeded();
+    let not_sent = report.not_sent();
+    let failed = report.failed() - not_sent;
+    let (kind, mut text) = if not_sent > 0 {
+        (
+            StatusKind::Info,
+            format!(
+                "Cancelled: {} conversation(s) changed, {} stay staged ({} call(s) not sent{})",
+                thousands(ok),
+                thousands(not_sent + failed),
+                report.calls_not_sent,
+                if failed > 0 {
+                    format!(", {failed} failed")
+                } else {
+                    String::new()
+                }
+            ),
+        )
+    } else if failed == 0 {
+        (
+            StatusKind::Ok,
+            format!(
+                "Committed {} conversation(s): {}",
+                thousands(ok),
+                codes::describe(0)
+            ),
+        )
+    } else {
+        (
+            StatusKind::Error,
+            format!(
+                "{failed} failed (still staged), {} committed: {}",
+                thousands(ok),
+                first_failure.unwrap_or_default()
+            ),
+        )
+    };
+    if let Some(e) = &report.audit_error {
+        text.push_str(&format!(" · {e}"));
+    }
+    set_status(
+        app,
+        if report.audit_error.is_some() {
+            StatusKind::Error
+        } else {
+            kind
+        },
+        text,
+    );
+    if answered.is_empty() {
+        return Vec::new();
+    }
+    let Some(user) = app.user.clone() else {
+        return Vec::new();
+    };
+    let id = app.requests.start(RequestKind::ReadBack, &user);
+    vec![Cmd::ReadBack {
+        id,
+        user,
+        peers: answered,
+    }]
+}
+
+pub(super) fn on_read_back(app: &mut App, id: RequestId, result: Result<Records, ApiError>) {
+    if app.requests.finish(id).is_none() {
+        return;
+    }
+    match result {
+        Ok(Records { records, groups }) => {
+            app.stage_changed = true;
+            app.merge_group_names(&groups);
+            for r in &records {
+                if let Some(i) = app.index.get(&r.contact.0).copied() {
+                    if let Some(c) = app.conversations.get_mut(i) {
+                        c.apply_record(r);
+                    }
+                    app.rekey(i);
+                }
+            }
+            if let Some(s) = &mut app.status {
+                s.text.push_str(&format!(" · read back {}", records.len()));
+            }
+        }
+        Err(e) => {
+            let reload = app.keys.hint(Action::Reload);
+            set_status(
+                app,
+                StatusKind::Error,
+                format!(
+                    "Committed, but the read-back failed: {}; press {reload} to reload",
+                    e.describe()
+                ),
+            );
+        }
+    }
 }

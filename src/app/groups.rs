@@ -1,47 +1,54 @@
 //! The groups popup (`o`): the user's conversation groups with a check mark on those of the
-//! conversation under the cursor. Space/Enter adds it to or removes it from the group under
-//! the popup's cursor, `n` creates a group, `R` renames, `D` deletes (after a y/n). These
-//! are sent at once, like `convmark groups`, and the groups are re-read after each.
+//! conversation under the cursor. Its keys are in the key map (scope `Groups`): add or
+//! remove the conversation, new group, rename, delete (after a y/n). These are sent at
+//! once, like `convmark groups`, and the groups are re-read after each.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use tui_input::Input;
 
-use crate::api::{ApiError, codes, groups};
+use crate::api::codes;
 use crate::domain::MAX_GROUP_NAME_BYTES;
+use crate::service::groups::{GroupOp, GroupOutcome};
 
-use super::keys::Action;
-use super::msg::{Cmd, GroupAnswer, GroupOp, Records};
-use super::state::{App, Confirm, GroupsPopup, Overlay, PromptKind, StatusKind};
+use super::keys::{Action, Scope};
+use super::mode::{Confirm, GroupsPopup, Mode, Overlay, PromptKind};
+use super::msg::Cmd;
+use super::requests::{RequestId, RequestKind};
+use super::state::{App, StatusKind};
 use super::update::set_status;
 
 const READ_ONLY: &str =
     "read-only: started with --read-only, so groups can be viewed but not changed";
 const BUSY: &str = "A group request is in flight; wait for its answer";
 
-/// The keys of the popup, for its own hint line and the help.
-pub const KEYS_HINT: &str = "Space/Enter add/remove · n new · R rename · D delete · Esc close";
-
 /// `o`: opens the popup (also in read-only mode, for viewing).
 pub(super) fn open(app: &mut App) {
     if app.user.is_none() {
-        set_status(app, StatusKind::Error, "Open a user first (u)");
+        let key = app.keys.hint(Action::SwitchUser);
+        set_status(app, StatusKind::Error, format!("Open a user first ({key})"));
         return;
     }
     // start on the first group the conversation is in, else the first
     let first = app
         .current()
-        .and_then(|c| c.groups.first().copied())
+        .and_then(|c| c.server.groups.first().copied())
         .and_then(|id| app.group_list().iter().position(|(g, _)| *g == id))
         .unwrap_or(0);
-    app.groups_popup = Some(GroupsPopup { selected: first });
+    app.mode = Mode::Groups {
+        popup: GroupsPopup { selected: first },
+        over: None,
+    };
     let n = app.group_names.len();
     let text = if app.session.read_only {
         format!("{n} group(s); read-only: viewing only")
     } else if n == 0 {
-        "No groups yet: n creates one".to_owned()
+        format!(
+            "No groups yet: {} creates one",
+            app.keys.hint(Action::GroupNew)
+        )
     } else {
         match app.current() {
-            Some(c) => format!("{n} group(s); ✓ marks those {} is in", c.peer),
+            Some(c) => format!("{n} group(s); ✓ marks those {} is in", c.peer()),
             None => format!("{n} group(s)"),
         }
     };
@@ -50,51 +57,49 @@ pub(super) fn open(app: &mut App) {
 
 /// A key while the popup is open and no prompt or confirmation is over it.
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    let action = app.keys.action(&key);
-    match key.code {
-        KeyCode::Esc => {
-            close(app);
-            return Vec::new();
-        }
-        KeyCode::Char(' ') | KeyCode::Enter => return toggle(app),
-        KeyCode::Char('n') => {
-            begin(app, PromptKind::NewGroup);
-            return Vec::new();
-        }
-        KeyCode::Char('R') => {
-            if let Some((id, _)) = app.selected_group() {
-                begin(app, PromptKind::RenameGroup(id));
-            } else {
-                set_status(app, StatusKind::Error, "No group to rename: n creates one");
-            }
-            return Vec::new();
-        }
-        KeyCode::Char('D') => {
-            ask_delete(app);
-            return Vec::new();
-        }
-        _ => {}
-    }
     let len = app.group_names.len();
-    let Some(popup) = &mut app.groups_popup else {
-        return Vec::new();
-    };
     let last = len.saturating_sub(1);
-    popup.selected = popup.selected.min(last);
-    match action {
-        Some(Action::Up) => popup.selected = popup.selected.saturating_sub(1),
-        Some(Action::Down) => popup.selected = (popup.selected + 1).min(last),
-        Some(Action::Top | Action::PageUp) => popup.selected = 0,
-        Some(Action::Bottom | Action::PageDown) => popup.selected = last,
-        Some(Action::Groups | Action::Quit) => close(app),
-        _ => {}
+    match app.keys.action_in(Scope::Groups, &key) {
+        Some(Action::Back) => close(app),
+        Some(Action::GroupToggle) => return toggle(app),
+        Some(Action::GroupNew) => begin(app, PromptKind::NewGroup),
+        Some(Action::GroupRename) => match app.selected_group() {
+            Some((id, _)) => begin(app, PromptKind::RenameGroup(id)),
+            None => {
+                let key = app.keys.hint(Action::GroupNew);
+                set_status(
+                    app,
+                    StatusKind::Error,
+                    format!("No group to rename: {key} creates one"),
+                );
+            }
+        },
+        Some(Action::GroupDelete) => ask_delete(app),
+        Some(action) => {
+            if let Mode::Groups { popup, .. } = &mut app.mode {
+                popup.selected = popup.selected.min(last);
+                match action {
+                    Action::Up => popup.selected = popup.selected.saturating_sub(1),
+                    Action::Down => popup.selected = (popup.selected + 1).min(last),
+                    Action::Top | Action::PageUp => popup.selected = 0,
+                    Action::Bottom | Action::PageDown => popup.selected = last,
+                    _ => {}
+                }
+            }
+        }
+        None => {
+            // the main screen's key for the popup, and quit, close it too
+            if matches!(app.keys.action(&key), Some(Action::Groups | Action::Quit)) {
+                close(app);
+            }
+        }
     }
     Vec::new()
 }
 
 /// Closes the popup; the last answer (ok or error) stays on the status line.
 fn close(app: &mut App) {
-    app.groups_popup = None;
+    app.mode = Mode::Normal;
     if app
         .status
         .as_ref()
@@ -109,7 +114,7 @@ fn refused(app: &mut App) -> bool {
     if app.session.read_only {
         set_status(app, StatusKind::Error, READ_ONLY);
         true
-    } else if app.group_busy {
+    } else if app.requests.group_busy() {
         set_status(app, StatusKind::Error, BUSY);
         true
     } else {
@@ -125,7 +130,7 @@ fn begin(app: &mut App, kind: PromptKind) {
         PromptKind::RenameGroup(id) => app.group_names.get(&id).cloned().unwrap_or_default(),
         _ => String::new(),
     };
-    app.overlay = Some(Overlay::Prompt {
+    app.mode.push(Overlay::Prompt {
         kind,
         input: Input::new(value),
     });
@@ -136,35 +141,46 @@ fn ask_delete(app: &mut App) {
         return;
     }
     match app.selected_group() {
-        Some((id, _)) => app.overlay = Some(Overlay::Confirm(Confirm::DeleteGroup(id))),
+        Some((id, _)) => app.mode.push(Overlay::Confirm(Confirm::DeleteGroup(id))),
         None => set_status(app, StatusKind::Error, "No group to delete"),
     }
 }
 
-/// Space/Enter: adds the current conversation to the group under the cursor, or removes it.
+/// Adds the current conversation to the group under the cursor, or removes it.
 fn toggle(app: &mut App) -> Vec<Cmd> {
     if refused(app) {
         return Vec::new();
     }
     let Some((id, name)) = app.selected_group().map(|(i, n)| (i, n.to_owned())) else {
-        set_status(app, StatusKind::Error, "No group yet: n creates one");
+        let key = app.keys.hint(Action::GroupNew);
+        set_status(
+            app,
+            StatusKind::Error,
+            format!("No group yet: {key} creates one"),
+        );
         return Vec::new();
     };
     let Some(c) = app.current() else {
         set_status(app, StatusKind::Error, "No conversation is selected");
         return Vec::new();
     };
-    let peer = c.peer.clone();
-    let op = if c.groups.contains(&id) {
+    let peer = c.peer().clone();
+    let op = if c.server.groups.contains(&id) {
         set_status(
             app,
             StatusKind::Info,
             format!("Removing {peer} from {name:?}…"),
         );
-        GroupOp::Remove { name, peer }
+        GroupOp::Remove {
+            name,
+            peers: vec![peer],
+        }
     } else {
         set_status(app, StatusKind::Info, format!("Adding {peer} to {name:?}…"));
-        GroupOp::Add { name, peer }
+        GroupOp::Add {
+            name,
+            peers: vec![peer],
+        }
     };
     send(app, op)
 }
@@ -173,23 +189,23 @@ fn toggle(app: &mut App) -> Vec<Cmd> {
 /// The prompt stays open until the answer, so a refused name is not lost.
 pub(super) fn submit_name(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
     let name = input.value().trim().to_owned();
-    app.overlay = Some(Overlay::Prompt { kind, input });
+    app.mode.push(Overlay::Prompt { kind, input });
     if refused(app) {
         return Vec::new();
     }
-    if let Err(e) = groups::check_name(&name) {
+    if let Err(e) = crate::api::groups::check_name(&name) {
         set_status(app, StatusKind::Error, format!("Not sent: {e}"));
         return Vec::new();
     }
     let op = match kind {
         PromptKind::RenameGroup(id) => {
             let Some(old) = app.group_names.get(&id).cloned() else {
-                app.overlay = None;
+                app.mode.pop();
                 set_status(app, StatusKind::Error, "That group is gone");
                 return Vec::new();
             };
             if old == name {
-                app.overlay = None;
+                app.mode.pop();
                 set_status(app, StatusKind::Info, format!("{name:?} is unchanged"));
                 return Vec::new();
             }
@@ -202,7 +218,10 @@ pub(super) fn submit_name(app: &mut App, kind: PromptKind, input: Input) -> Vec<
         }
         _ => {
             set_status(app, StatusKind::Info, format!("Creating group {name:?}…"));
-            GroupOp::Create { name }
+            GroupOp::Create {
+                name,
+                peers: Vec::new(),
+            }
         }
     };
     send(app, op)
@@ -225,117 +244,148 @@ fn send(app: &mut App, op: GroupOp) -> Vec<Cmd> {
     let Some(user) = app.user.clone() else {
         return Vec::new();
     };
-    app.group_busy = true;
-    app.in_flight += 1;
+    let id = app.requests.start(RequestKind::Group(op.clone()), &user);
     vec![Cmd::Group {
-        generation: app.generation,
+        id,
         user,
         op,
+        audit_dir: app.session.data_dir.clone(),
     }]
 }
 
 /// The answer of a group request: the ResultCode on the status line, the groups re-read.
-pub(super) fn on_done(
-    app: &mut App,
-    generation: u64,
-    op: GroupOp,
-    result: Result<GroupAnswer, ApiError>,
-) {
-    if generation != app.generation {
+pub(super) fn on_done(app: &mut App, id: RequestId, outcome: GroupOutcome) {
+    let Some(request) = app.requests.finish(id) else {
+        return;
+    };
+    if app.user.as_deref() != Some(request.user.as_str()) {
+        set_status(
+            app,
+            StatusKind::Info,
+            format!(
+                "The group change of {} finished: {}",
+                request.user,
+                if outcome.ok() { "ok" } else { "failed" }
+            ),
+        );
         return;
     }
-    app.in_flight = app.in_flight.saturating_sub(1);
-    app.group_busy = false;
-    let answer = match result {
-        Ok(a) => a,
-        Err(e) => {
-            // the prompt (with the typed name) stays open
-            let what = match &op {
-                GroupOp::Create { name } => format!("Cannot create {name:?}"),
-                GroupOp::Rename { old, new } => format!("Cannot rename {old:?} to {new:?}"),
-                GroupOp::Delete { name } => format!("Cannot delete {name:?}"),
-                GroupOp::Add { name, peer } => format!("Cannot add {peer} to {name:?}"),
-                GroupOp::Remove { name, peer } => format!("Cannot remove {peer} from {name:?}"),
-            };
-            set_status(app, StatusKind::Error, format!("{what}: {}", e.describe()));
-            return;
+    if outcome.error.as_ref().and_then(|e| e.code()) == Some(51013) {
+        app.session.edition = Some("not Ultimate (51013)".into());
+    }
+    let op = &outcome.op;
+    let Some(g) = outcome.group.clone().filter(|_| outcome.error.is_none()) else {
+        // the prompt (with the typed name) stays open
+        let what = match op {
+            GroupOp::Create { name, .. } => format!("Cannot create {name:?}"),
+            GroupOp::Rename { old, new } => format!("Cannot rename {old:?} to {new:?}"),
+            GroupOp::Delete { name } => format!("Cannot delete {name:?}"),
+            GroupOp::Add { name, peers } => format!("Cannot add {} to {name:?}", list(peers)),
+            GroupOp::Remove { name, peers } => {
+                format!("Cannot remove {} from {name:?}", list(peers))
+            }
+        };
+        let why = outcome
+            .error
+            .as_ref()
+            .map_or_else(|| "no answer".to_owned(), |e| e.describe());
+        let mut text = format!("{what}: {why}");
+        if let Some(r) = &outcome.recovered {
+            text.push_str(&format!(" ({r})"));
         }
+        set_status(app, StatusKind::Error, text);
+        refresh(app, &outcome, None);
+        return;
     };
-    let g = &answer.group;
-    let (name, id) = (&g.group_name, g.group_id);
+    let (name, gid) = (&g.group_name, g.group_id);
     let ok = codes::describe(0);
-    let (kind, mut text) = match &op {
+    let (kind, mut text) = match op {
         GroupOp::Create { .. } => (
             StatusKind::Ok,
-            format!("Created group {name:?} (id {id}): {ok}"),
+            format!("Created group {name:?} (id {gid}): {ok}"),
         ),
         GroupOp::Rename { old, .. } => (
             StatusKind::Ok,
-            format!("Renamed {old:?} to {name:?} (id {id}): {ok}"),
+            format!("Renamed {old:?} to {name:?} (id {gid}): {ok}"),
         ),
         GroupOp::Delete { .. } => (
             StatusKind::Ok,
-            format!("Deleted group {name:?} (id {id}): {ok}; the marks are kept"),
+            format!("Deleted group {name:?}: {ok}; the marks are kept"),
         ),
-        GroupOp::Add { peer, .. } | GroupOp::Remove { peer, .. } => {
+        GroupOp::Add { .. } | GroupOp::Remove { .. } => {
             let (done, prep, failed) = if matches!(op, GroupOp::Add { .. }) {
                 ("Added", "to", "not added to")
             } else {
                 ("Removed", "from", "not removed from")
             };
-            match &answer.item {
-                Some((0, _)) => (
+            match outcome.items.first() {
+                Some((peer, o)) if o.is_ok() => (
                     StatusKind::Ok,
-                    format!("{done} {peer} {prep} {name:?} (id {id}): {ok}"),
+                    format!("{done} {peer} {prep} {name:?} (id {gid}): {ok}"),
                 ),
-                Some((code, info)) => (
+                Some((peer, o)) => (
                     StatusKind::Error,
-                    format!(
-                        "{peer} {failed} {name:?}: {}",
-                        codes::describe_with_info(*code, info)
-                    ),
+                    format!("{peer} {failed} {name:?}: {}", o.describe()),
                 ),
                 None => (
                     StatusKind::Error,
-                    format!("{peer} {failed} {name:?}: the server did not report it"),
+                    format!("Nothing {failed} {name:?}: the server did not report it"),
                 ),
             }
         }
     };
+    if let Some(r) = &outcome.recovered {
+        text.push_str(&format!(" ({r})"));
+    }
     // a name prompt closes once the server took the name
     if matches!(
-        app.overlay,
+        app.mode.overlay(),
         Some(Overlay::Prompt {
             kind: PromptKind::NewGroup | PromptKind::RenameGroup(_),
             ..
         })
     ) {
-        app.overlay = None;
+        app.mode.pop();
     }
-    let mut kind = kind;
-    match answer.refreshed {
-        Ok(Records { records, groups }) => {
-            app.replace_groups(&records, &groups);
+    set_status(app, kind, text);
+    refresh(app, &outcome, Some(gid));
+}
+
+fn list(peers: &[crate::domain::Peer]) -> String {
+    peers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Takes the groups re-read after the operation; keeps the popup's cursor on the group.
+fn refresh(app: &mut App, outcome: &GroupOutcome, gid: Option<u64>) {
+    match &outcome.refreshed {
+        Some(Ok((records, groups))) => {
+            app.replace_groups(records, groups);
             let len = app.group_names.len();
-            if let Some(popup) = &mut app.groups_popup {
-                let at = app.group_names.keys().position(|k| *k == id);
-                popup.selected = match (&op, at) {
-                    (GroupOp::Delete { .. }, _) | (_, None) => {
-                        popup.selected.min(len.saturating_sub(1))
-                    }
-                    (_, Some(i)) => i,
+            let at = gid.and_then(|id| app.group_names.keys().position(|k| *k == id));
+            let deleted = matches!(outcome.op, GroupOp::Delete { .. });
+            if let Mode::Groups { popup, .. } = &mut app.mode {
+                popup.selected = match at {
+                    Some(i) if !deleted => i,
+                    _ => popup.selected.min(len.saturating_sub(1)),
                 };
             }
         }
-        Err(e) => {
-            kind = StatusKind::Error;
-            text.push_str(&format!(
-                " · re-reading the groups failed: {}; press r to reload",
-                e.describe()
-            ));
+        Some(Err(e)) => {
+            let reload = app.keys.hint(Action::Reload);
+            if let Some(s) = &mut app.status {
+                s.kind = StatusKind::Error;
+                s.text.push_str(&format!(
+                    " · re-reading the groups failed: {}; press {reload} to reload",
+                    e.describe()
+                ));
+            }
         }
+        None => {}
     }
-    set_status(app, kind, text);
 }
 
 /// The prompt's byte count: `7/32 bytes`, and whether it is too long.

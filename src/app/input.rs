@@ -1,5 +1,6 @@
-//! Keys and clicks: what each one does to the state. Text inputs (the custom mark editor,
-//! the filter, prompts) see keys before the key map, so typing `q` types a `q`.
+//! Keys and clicks: what each one does to the state, by [`Mode`]. Text inputs (the custom
+//! mark editor, the filter, prompts) see keys before the key map, so typing `q` types a
+//! `q`; only Enter and Esc act there.
 
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -8,65 +9,38 @@ use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
 use crate::domain::{CustomMark, MAX_CUSTOM_MARK_BYTES, Peer};
+use crate::layout::Hit;
+use crate::text::thousands;
 
-use super::commit::staged_batches;
 use super::keys::Action;
+use super::mode::{Confirm, Mode, Overlay, PromptKind};
 use super::msg::Cmd;
-use super::state::{
-    App, CommitProgress, Confirm, ConnState, Focus, Overlay, PromptKind, StatusKind, bit,
-};
-use super::update::{open_user, set_status};
+use super::requests::RequestKind;
+use super::state::{App, Focus, StatusKind, bit};
+use super::update::set_status;
 
-const READ_ONLY: &str =
+pub(super) const READ_ONLY: &str =
     "read-only: started with --read-only, so nothing can be staged or committed";
 
 pub(super) fn on_click(app: &mut App, mouse: MouseEvent) {
-    if mouse.kind != MouseEventKind::Down(MouseButton::Left)
-        || app.overlay.is_some()
-        || app.groups_popup.is_some()
-        || app.editing_custom
-    {
+    if mouse.kind != MouseEventKind::Down(MouseButton::Left) || !app.mode.is_normal() {
         return;
     }
-    let (width, height) = app.size;
-    let area = ratatui::layout::Rect::new(0, 0, width, height);
-    if crate::ui::layout::too_small(area) {
-        return;
-    }
-    let a = crate::ui::layout::areas(area);
-    let at = ratatui::layout::Position::new(mouse.column, mouse.row);
-    let inner = |r: ratatui::layout::Rect| {
-        ratatui::layout::Rect::new(
-            r.x + 1,
-            r.y + 1,
-            r.width.saturating_sub(2),
-            r.height.saturating_sub(2),
-        )
-    };
-    let list = inner(a.list);
-    let grid = inner(a.grid);
-    if list.contains(at) {
-        let pos = app.list_offset + usize::from(at.y - list.y);
-        if pos < app.visible.len() {
-            app.selected = pos;
-            app.focus = Focus::List;
-            app.scroll_to_selected();
+    match crate::layout::hit(app.size, app.custom_lines(), mouse.column, mouse.row) {
+        Hit::ListRow(row) => {
+            let pos = app.list_offset + row;
+            if pos < app.visible.len() {
+                app.selected = pos;
+                app.focus = Focus::List;
+                app.scroll_to_selected();
+            }
         }
-    } else if grid.contains(at) {
-        let cell_width = (grid.width / 8).max(1);
-        let cell_height = if crate::ui::layout::tall_grid(height) {
-            2
-        } else {
-            1
-        };
-        let col = (at.x - grid.x) / cell_width;
-        let row = (at.y - grid.y) / cell_height;
-        if col < 8 && row < 8 {
-            app.cursor = bit(u8::try_from(row * 8 + col).unwrap_or(0));
+        Hit::GridCell(index) => {
+            app.cursor = bit(index);
             app.focus = Focus::Grid;
         }
-    } else if a.custom.contains(at) {
-        app.focus = Focus::Custom;
+        Hit::Custom => app.focus = Focus::Custom,
+        Hit::Nothing => {}
     }
 }
 
@@ -82,117 +56,188 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         app.quit = true;
         return vec![Cmd::Quit];
     }
-    if app.overlay.is_some() {
+    let (width, height) = app.size;
+    if crate::layout::too_small(ratatui::layout::Rect::new(0, 0, width, height)) {
+        return on_small_screen_key(app, &key);
+    }
+    if app.mode.overlay().is_some() {
         return on_overlay_key(app, key);
     }
-    if app.groups_popup.is_some() {
-        return super::groups::on_key(app, key);
-    }
-    // A focused text input sees the keys before the key map: typing `q` types a `q`.
-    if app.editing_custom {
-        match key.code {
-            KeyCode::Enter => stage_custom(app),
-            KeyCode::Esc => {
-                app.editing_custom = false;
-                set_status(app, StatusKind::Info, "Custom mark edit cancelled");
-            }
-            _ => {
-                app.custom_input.handle_event(&Event::Key(key));
-            }
-        }
-        return Vec::new();
-    }
-    if app.filtering {
-        match key.code {
-            KeyCode::Enter => app.filtering = false,
-            KeyCode::Esc => {
-                app.filtering = false;
-                app.filter.reset();
-                app.refilter();
-            }
-            KeyCode::Up => move_list(app, -1),
-            KeyCode::Down => move_list(app, 1),
-            _ => {
-                if app.filter.handle_event(&Event::Key(key)).is_some() {
-                    app.refilter();
+    match app.mode {
+        Mode::Groups { .. } => super::groups::on_key(app, key),
+        Mode::EditCustom => {
+            match key.code {
+                KeyCode::Enter => stage_custom(app),
+                KeyCode::Esc => {
+                    app.mode = Mode::Normal;
+                    set_status(app, StatusKind::Info, "Custom mark edit cancelled");
+                }
+                _ => {
+                    app.custom_input.handle_event(&Event::Key(key));
                 }
             }
+            Vec::new()
         }
-        return Vec::new();
-    }
-    if key.code == KeyCode::Esc {
-        if app.selection.is_empty() {
-            app.status = None;
-        } else {
-            let n = app.selection.len();
-            app.selection.clear();
-            set_status(
-                app,
-                StatusKind::Info,
-                format!("Cleared the selection of {n}"),
-            );
+        Mode::Filter => {
+            match key.code {
+                KeyCode::Enter => app.mode = Mode::Normal,
+                KeyCode::Esc => {
+                    app.mode = Mode::Normal;
+                    clear_filter(app);
+                }
+                KeyCode::Up => move_list(app, -1),
+                KeyCode::Down => move_list(app, 1),
+                _ => {
+                    if app.filter.handle_event(&Event::Key(key)).is_some() {
+                        app.refilter();
+                        if let Some(e) = app.filter_applied.error.clone() {
+                            set_status(app, StatusKind::Error, e);
+                        }
+                    }
+                }
+            }
+            Vec::new()
         }
-        return Vec::new();
-    }
-    match app.keys.action(&key) {
-        Some(action) => on_action(app, action),
-        None => Vec::new(),
+        _ => match app.keys.action(&key) {
+            Some(action) => on_action(app, action),
+            None => Vec::new(),
+        },
     }
 }
 
+/// In a terminal too small for the layout only what the small screen says works: `q`
+/// quits (twice when something would be lost), Ctrl-C force-quits.
+fn on_small_screen_key(app: &mut App, key: &KeyEvent) -> Vec<Cmd> {
+    if app.keys.action(key) != Some(Action::Quit) {
+        return Vec::new();
+    }
+    if app.staged_count() == 0 && !app.busy() || matches!(app.mode.overlay(), Some(Overlay::Confirm(Confirm::Quit))) {
+        app.quit = true;
+        return vec![Cmd::Quit];
+    }
+    app.mode = Mode::Overlay(Overlay::Confirm(Confirm::Quit));
+    Vec::new()
+}
+
+/// Typed or pasted text goes to the open text input, if any.
 pub(super) fn on_text_input(app: &mut App, req: InputRequest) {
-    if let Some(Overlay::Prompt { input, .. }) = &mut app.overlay {
+    if let Some(Overlay::Prompt { input, .. }) = app.mode.overlay_mut() {
         input.handle(req);
-    } else if app.editing_custom {
+    } else if app.editing_custom() {
         app.custom_input.handle(req);
-    } else if app.filtering {
+    } else if app.filtering() {
         app.filter.handle(req);
         app.refilter();
     }
 }
 
+fn clear_filter(app: &mut App) {
+    if app.filter.value().is_empty() {
+        return;
+    }
+    app.filter.reset();
+    // the cursor stays on the conversation it was on
+    app.refilter();
+    set_status(app, StatusKind::Info, "Filter cleared");
+}
+
+/// Lines an overlay can scroll, at this terminal size.
+fn max_scroll(app: &App, overlay: &Overlay) -> u16 {
+    let (width, height) = app.size;
+    let (text_rows, view) = match overlay {
+        Overlay::Preview { text, .. } => (
+            crate::layout::wrapped_rows(text, crate::layout::preview_width(width)),
+            crate::layout::preview_rows(height),
+        ),
+        Overlay::Messages { .. } => (app.messages.len(), crate::layout::preview_rows(height)),
+        _ => return u16::MAX,
+    };
+    u16::try_from(text_rows.saturating_sub(view)).unwrap_or(u16::MAX)
+}
+
+/// After a resize, scrolled overlays stay within their text.
+pub(super) fn clamp_scrolls(app: &mut App) {
+    let Some(overlay) = app.mode.overlay() else {
+        return;
+    };
+    let max = max_scroll(app, overlay);
+    if let Some(Overlay::Preview { scroll, .. } | Overlay::Messages { scroll }) =
+        app.mode.overlay_mut()
+    {
+        *scroll = (*scroll).min(max);
+    }
+}
+
+fn scrolled(app: &App, action: Option<Action>, scroll: u16, max: u16) -> Option<u16> {
+    let page = u16::try_from(crate::layout::preview_rows(app.size.1).max(1)).unwrap_or(10);
+    let next = match action? {
+        Action::Down => scroll.saturating_add(1),
+        Action::Up => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(page),
+        Action::PageUp => scroll.saturating_sub(page),
+        Action::Top => 0,
+        Action::Bottom => max,
+        _ => return None,
+    };
+    Some(next.min(max))
+}
+
+fn closes(app: &App, key: &KeyEvent, own: Action) -> bool {
+    key.code == KeyCode::Enter
+        || matches!(
+            app.keys.action(key),
+            Some(a) if a == own || a == Action::Back || a == Action::Quit
+        )
+}
+
 fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    let Some(overlay) = app.overlay.take() else {
+    let Some(overlay) = app.mode.pop() else {
         return Vec::new();
     };
+    let action = app.keys.action(&key);
     match overlay {
-        Overlay::Preview { scroll } => {
-            if app.keys.action(&key) == Some(Action::Copy) {
-                app.overlay = Some(overlay);
+        Overlay::Preview { text, scroll } => {
+            if action == Some(Action::Copy) {
+                app.mode.push(Overlay::Preview { text, scroll });
                 return copy_requests(app);
             }
-            let page = u16::try_from(app.list_rows.max(1)).unwrap_or(10);
-            let scroll = match app.keys.action(&key) {
-                Some(Action::Down) => Some(scroll.saturating_add(1)),
-                Some(Action::Up) => Some(scroll.saturating_sub(1)),
-                Some(Action::PageDown) => Some(scroll.saturating_add(page)),
-                Some(Action::PageUp) => Some(scroll.saturating_sub(page)),
-                Some(Action::Top) => Some(0),
-                _ => None,
-            };
-            let closes = matches!(key.code, KeyCode::Esc | KeyCode::Enter)
-                || matches!(
-                    app.keys.action(&key),
-                    Some(Action::Help | Action::Preview | Action::Quit)
-                );
-            if let Some(scroll) = scroll {
-                app.overlay = Some(Overlay::Preview { scroll });
-            } else if !closes {
-                app.overlay = Some(overlay);
+            let max = max_scroll(
+                app,
+                &Overlay::Preview {
+                    text: text.clone(),
+                    scroll,
+                },
+            );
+            if let Some(scroll) = scrolled(app, action, scroll, max) {
+                app.mode.push(Overlay::Preview { text, scroll });
+            } else if !closes(app, &key, Action::Preview) {
+                app.mode.push(Overlay::Preview { text, scroll });
             }
             Vec::new()
         }
-        Overlay::Help => {
-            let closes = matches!(key.code, KeyCode::Esc | KeyCode::Enter)
-                || matches!(
-                    app.keys.action(&key),
-                    Some(Action::Help | Action::Preview | Action::Quit)
-                );
-            if !closes {
-                app.overlay = Some(overlay);
+        Overlay::Messages { scroll } => {
+            let max = max_scroll(app, &Overlay::Messages { scroll });
+            if let Some(scroll) = scrolled(app, action, scroll, max) {
+                app.mode.push(Overlay::Messages { scroll });
+            } else if !closes(app, &key, Action::Messages) {
+                app.mode.push(Overlay::Messages { scroll });
             }
             Vec::new()
         }
+        Overlay::Help { scroll } => {
+            if let Some(scroll) = scrolled(app, action, scroll, 200) {
+                app.mode.push(Overlay::Help { scroll });
+            } else if !closes(app, &key, Action::Help) {
+                app.mode.push(Overlay::Help { scroll });
+            }
+            Vec::new()
+        }
+        Overlay::Staged { selected } => super::staged::on_key(app, key, selected),
+        Overlay::History {
+            entries,
+            selected,
+            error,
+        } => super::history::on_key(app, key, entries, selected, error),
         // Declining deletes the journal, so only an explicit y or n answers this one.
         Overlay::Confirm(Confirm::RestoreJournal) => match key.code {
             KeyCode::Char('y' | 'Y') => super::journal::restore(app),
@@ -201,7 +246,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 Vec::new()
             }
             _ => {
-                app.overlay = Some(Overlay::Confirm(Confirm::RestoreJournal));
+                app.mode.push(Overlay::Confirm(Confirm::RestoreJournal));
                 Vec::new()
             }
         },
@@ -217,13 +262,17 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }
                 Confirm::RestoreJournal => Vec::new(),
                 Confirm::DeleteGroup(id) => super::groups::delete(app, id),
+                Confirm::DropAll => {
+                    drop_all(app);
+                    Vec::new()
+                }
             },
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 set_status(app, StatusKind::Info, "Cancelled");
                 Vec::new()
             }
             _ => {
-                app.overlay = Some(Overlay::Confirm(what));
+                app.mode.push(Overlay::Confirm(what));
                 Vec::new()
             }
         },
@@ -235,7 +284,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             KeyCode::Enter => submit_prompt(app, kind, input),
             _ => {
                 input.handle_event(&Event::Key(key));
-                app.overlay = Some(Overlay::Prompt { kind, input });
+                app.mode.push(Overlay::Prompt { kind, input });
                 Vec::new()
             }
         },
@@ -248,11 +297,15 @@ fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
         PromptKind::NewGroup | PromptKind::RenameGroup(_) => {
             super::groups::submit_name(app, kind, input)
         }
-        PromptKind::User => match crate::domain::validate_id(&text) {
-            Ok(()) => open_user(app, text),
+        PromptKind::User => match crate::commands::connect::user_id(&text) {
+            Ok(user) => super::loading::open_user(app, user),
             Err(e) => {
-                set_status(app, StatusKind::Error, format!("User ID: {e}"));
-                app.overlay = Some(Overlay::Prompt { kind, input });
+                set_status(
+                    app,
+                    StatusKind::Error,
+                    e.replace("--user: ", "User ID: "),
+                );
+                app.mode.push(Overlay::Prompt { kind, input });
                 Vec::new()
             }
         },
@@ -261,49 +314,55 @@ fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
                 Ok(p) => p,
                 Err(e) => {
                     set_status(app, StatusKind::Error, format!("Conversation ID: {e}"));
-                    app.overlay = Some(Overlay::Prompt { kind, input });
+                    app.mode.push(Overlay::Prompt { kind, input });
                     return Vec::new();
                 }
             };
             let Some(user) = app.user.clone() else {
                 return Vec::new();
             };
-            if let Some(i) = app.index.get(&peer).copied() {
+            if app.index.contains_key(&peer) {
                 // already listed: just select it
-                if let Some(r) = app.conversations.get(i).map(|c| c.peer.clone()) {
+                if !app.select_peer(&peer) {
                     app.filter.reset();
                     app.refilter();
-                    app.selected = app.visible.iter().position(|v| *v == i).unwrap_or(0);
-                    app.scroll_to_selected();
-                    set_status(app, StatusKind::Info, format!("{r} is already in the list"));
+                    app.select_peer(&peer);
                 }
+                set_status(app, StatusKind::Info, format!("{peer} is already in the list"));
                 return Vec::new();
             }
-            app.in_flight += 1;
+            let id = app.requests.start(RequestKind::LookUp(peer.clone()), &user);
             set_status(app, StatusKind::Info, format!("Looking up {peer}…"));
-            vec![Cmd::LookUp {
-                generation: app.generation,
-                user,
-                peer,
-            }]
+            vec![Cmd::LookUp { id, user, peer }]
         }
     }
 }
 
-/// Starts loading a user (the prompt, `--user`, `u`).
-fn move_list(app: &mut App, delta: isize) {
+pub(super) fn move_list(app: &mut App, delta: isize) {
     if app.visible.is_empty() {
         return;
     }
     let last = app.visible.len() - 1;
     app.selected = app.selected.saturating_add_signed(delta).min(last);
     app.scroll_to_selected();
-    app.editing_custom = false;
 }
 
 fn move_cursor(app: &mut App, delta: i16) {
     let next = (i16::from(app.cursor.get()) + delta).clamp(0, 63);
     app.cursor = bit(u8::try_from(next).unwrap_or(0));
+}
+
+/// Refuses a key that would stage: read-only, or the load is not complete.
+fn refuse_staging(app: &mut App) -> bool {
+    if app.session.read_only {
+        set_status(app, StatusKind::Error, READ_ONLY);
+        return true;
+    }
+    if let Some(why) = super::loading::still_loading(app) {
+        set_status(app, StatusKind::Error, why);
+        return true;
+    }
+    false
 }
 
 fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
@@ -337,61 +396,34 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             Focus::Grid => app.cursor = bit(63),
             _ => move_list(app, isize::MAX / 2),
         },
+        Action::Back => return on_back(app),
         Action::NextPane => app.focus = app.focus.next(),
         Action::PrevPane => app.focus = app.focus.prev(),
         Action::Toggle => {
             if app.focus == Focus::Custom {
                 begin_custom_edit(app);
-            } else if app.session.read_only {
-                set_status(app, StatusKind::Error, READ_ONLY);
+            } else if refuse_staging(app) {
             } else if app.current().is_none() {
                 set_status(app, StatusKind::Error, "No conversation is selected");
             } else if app.cursor.is_reserved() {
-                app.overlay = Some(Overlay::Confirm(Confirm::ToggleReserved(app.cursor)));
+                app.mode = Mode::Overlay(Overlay::Confirm(Confirm::ToggleReserved(app.cursor)));
             } else {
                 toggle_bit(app, app.cursor);
             }
         }
         Action::EditCustom => begin_custom_edit(app),
-        Action::Unstage if !app.selection.is_empty() => {
-            app.counts_stale = true;
-            app.stage_changed = true;
-            let mut dropped = 0;
-            for i in app.targets() {
-                if let Some(c) = app.conversations.get_mut(i) {
-                    dropped += usize::from(!c.staged.is_empty());
-                    c.staged = Default::default();
-                }
-            }
-            set_status(
-                app,
-                StatusKind::Info,
-                format!(
-                    "Dropped the staged edits of {dropped} of {} selected conversation(s)",
-                    app.selection.len()
-                ),
-            );
-        }
-        Action::Unstage => {
-            app.counts_stale = true;
-            app.stage_changed = true;
-            if let Some(c) = app.current_mut() {
-                let had = !c.staged.is_empty();
-                c.staged = Default::default();
-                let peer = c.peer.clone();
-                if had {
-                    set_status(
-                        app,
-                        StatusKind::Info,
-                        format!("Dropped the staged edit of {peer}"),
-                    );
-                }
+        Action::Unstage => unstage(app),
+        Action::DropAll => {
+            if app.staged_count() == 0 {
+                set_status(app, StatusKind::Info, "Nothing is staged");
+            } else {
+                app.mode = Mode::Overlay(Overlay::Confirm(Confirm::DropAll));
             }
         }
-        Action::Commit => return commit(app),
+        Action::Commit => return super::commit::start(app),
         Action::Copy => return copy_conversation(app),
         Action::Select => {
-            let Some(peer) = app.current().map(|c| c.peer.clone()) else {
+            let Some(peer) = app.current().map(|c| c.peer().clone()) else {
                 set_status(app, StatusKind::Error, "No conversation is selected");
                 return Vec::new();
             };
@@ -403,95 +435,201 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             };
             move_list(app, 1);
             let n = app.selection.len();
-            set_status(
-                app,
-                StatusKind::Info,
-                format!("{verb} {peer}: {n} selected; Space/Enter apply to all, Esc clears"),
+            let text = format!(
+                "{verb} {peer}: {n} selected; {}/{} apply to all, {} clears",
+                app.keys.hint(Action::Toggle),
+                app.keys.hint(Action::EditCustom),
+                app.keys.hint(Action::Back)
             );
+            set_status(app, StatusKind::Info, text);
         }
         Action::SelectAll => {
             let peers: Vec<_> = app
                 .visible
                 .iter()
-                .filter_map(|i| app.conversations.get(*i).map(|c| c.peer.clone()))
+                .filter_map(|i| app.conversations.get(*i).map(|c| c.peer().clone()))
                 .collect();
             app.selection.extend(peers);
-            let n = app.selection.len();
-            set_status(
-                app,
-                StatusKind::Info,
-                format!("{n} selected; Space/Enter apply to all, Esc clears"),
+            let text = format!(
+                "{} selected; {}/{} apply to all, {} clears",
+                thousands(app.selection.len()),
+                app.keys.hint(Action::Toggle),
+                app.keys.hint(Action::EditCustom),
+                app.keys.hint(Action::Back)
             );
+            set_status(app, StatusKind::Info, text);
         }
-        Action::Preview => app.overlay = Some(Overlay::Preview { scroll: 0 }),
-        Action::Help => app.overlay = Some(Overlay::Help),
+        Action::Preview => {
+            let text = super::commit::preview(app);
+            app.mode = Mode::Overlay(Overlay::Preview { text, scroll: 0 });
+        }
+        Action::Staged => app.mode = Mode::Overlay(Overlay::Staged { selected: 0 }),
+        Action::NextStaged => jump(app, |c| !c.staged.is_empty(), "staged"),
+        Action::NextFailed => jump(app, super::state::Row::failed, "failed"),
+        Action::Help => app.mode = Mode::Overlay(Overlay::Help { scroll: 0 }),
+        Action::Messages => app.mode = Mode::Overlay(Overlay::Messages { scroll: 0 }),
+        Action::History => return super::history::open(app),
         Action::Groups => super::groups::open(app),
         Action::Filter => {
-            app.filtering = true;
+            app.mode = Mode::Filter;
             app.focus = Focus::List;
         }
         Action::Add => {
             if app.user.is_none() {
-                set_status(app, StatusKind::Error, "Open a user first (u)");
+                let key = app.keys.hint(Action::SwitchUser);
+                set_status(app, StatusKind::Error, format!("Open a user first ({key})"));
             } else {
-                app.overlay = Some(Overlay::Prompt {
+                app.mode = Mode::Overlay(Overlay::Prompt {
                     kind: PromptKind::AddConversation,
                     input: Input::default(),
                 });
             }
         }
         Action::SwitchUser => {
-            if app.staged_count() > 0 || app.in_flight > 0 {
+            if app.staged_count() > 0 {
+                let text = format!(
+                    "{} conversation(s) have staged edits: commit ({}) or drop them ({}) before switching user",
+                    app.staged_count(),
+                    app.keys.hint(Action::Commit),
+                    app.keys.hint(Action::DropAll)
+                );
+                set_status(app, StatusKind::Error, text);
+            } else if app.requests.committing().is_some() || app.requests.group_busy() {
                 set_status(
                     app,
                     StatusKind::Error,
-                    format!(
-                        "{} conversation(s) have staged edits: commit (c) or drop them (x) before switching user",
-                        app.staged_count()
-                    ),
+                    "A change is in flight; switch user when its answer is in",
                 );
             } else {
-                app.overlay = Some(Overlay::Prompt {
+                app.mode = Mode::Overlay(Overlay::Prompt {
                     kind: PromptKind::User,
                     input: Input::default(),
                 });
             }
         }
         Action::Reload => {
-            if let Some(user) = app.user.clone() {
-                if app.committing {
-                    set_status(
-                        app,
-                        StatusKind::Error,
-                        "A commit is in flight; reload when it is done",
-                    );
-                } else {
-                    app.generation += 1;
-                    app.conn = ConnState::Loading;
-                    app.in_flight = 1;
-                    set_status(app, StatusKind::Info, format!("Reloading {user}…"));
-                    return vec![Cmd::LoadUser {
-                        generation: app.generation,
-                        user,
-                    }];
-                }
+            if app.user.is_none() {
+                return Vec::new();
+            }
+            if app.requests.committing().is_some() {
+                set_status(
+                    app,
+                    StatusKind::Error,
+                    "A commit is in flight; reload when it is done",
+                );
+            } else {
+                return super::loading::reload(app);
             }
         }
         Action::Quit => {
-            if app.staged_count() > 0 || app.in_flight > 0 {
-                app.overlay = Some(Overlay::Confirm(Confirm::Quit));
+            if app.staged_count() > 0 || app.busy() {
+                app.mode = Mode::Overlay(Overlay::Confirm(Confirm::Quit));
             } else {
                 app.quit = true;
                 return vec![Cmd::Quit];
             }
         }
+        Action::GroupToggle | Action::GroupNew | Action::GroupRename | Action::GroupDelete => {}
     }
     Vec::new()
 }
 
+/// Esc on the main screen: cancel a commit's calls not yet sent, else clear the selection,
+/// else clear a kept filter, else clear the status line.
+fn on_back(app: &mut App) -> Vec<Cmd> {
+    if let Some(id) = app.requests.committing() {
+        return super::commit::cancel(app, id);
+    }
+    if !app.selection.is_empty() {
+        let n = app.selection.len();
+        app.selection.clear();
+        set_status(
+            app,
+            StatusKind::Info,
+            format!("Cleared the selection of {}", thousands(n)),
+        );
+    } else if !app.filter.value().is_empty() {
+        clear_filter(app);
+    } else {
+        app.status = None;
+    }
+    Vec::new()
+}
+
+/// Moves to the next row (after the cursor, wrapping) that `pred` picks.
+fn jump(app: &mut App, pred: impl Fn(&super::state::Row) -> bool, what: &str) {
+    let n = app.visible.len();
+    let found = (1..=n)
+        .map(|d| (app.selected + d) % n.max(1))
+        .find(|pos| {
+            app.visible
+                .get(*pos)
+                .and_then(|i| app.conversations.get(*i))
+                .is_some_and(&pred)
+        });
+    match found {
+        Some(pos) => {
+            app.selected = pos;
+            app.scroll_to_selected();
+            app.focus = Focus::List;
+        }
+        None => set_status(app, StatusKind::Info, format!("No {what} conversation is shown")),
+    }
+}
+
+fn unstage(app: &mut App) {
+    app.counts_stale = true;
+    app.stage_changed = true;
+    if !app.selection.is_empty() {
+        let mut dropped = 0;
+        for i in app.targets() {
+            if let Some(c) = app.conversations.get_mut(i) {
+                dropped += usize::from(!c.staged.is_empty());
+                c.staged = Default::default();
+            }
+        }
+        let text = format!(
+            "Dropped the staged edits of {dropped} of {} selected conversation(s)",
+            app.selection.len()
+        );
+        set_status(app, StatusKind::Info, text);
+        return;
+    }
+    if let Some(c) = app.current_mut() {
+        let had = !c.staged.is_empty();
+        c.staged = Default::default();
+        let peer = c.peer().clone();
+        if had {
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("Dropped the staged edit of {peer}"),
+            );
+        } else {
+            set_status(app, StatusKind::Info, format!("Nothing is staged for {peer}"));
+        }
+    }
+}
+
+pub(super) fn drop_all(app: &mut App) {
+    let mut n = 0;
+    for c in &mut app.conversations {
+        if !c.staged.is_empty() {
+            c.staged = Default::default();
+            n += 1;
+        }
+    }
+    app.counts_stale = true;
+    app.stage_changed = true;
+    set_status(
+        app,
+        StatusKind::Info,
+        format!("Dropped the staged edits of {} conversation(s)", thousands(n)),
+    );
+}
+
 fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
-    if app.session.read_only {
-        set_status(app, StatusKind::Error, READ_ONLY);
+    if refuse_staging(app) {
         return;
     }
     if !app.selection.is_empty() {
@@ -500,17 +638,19 @@ fn toggle_bit(app: &mut App, b: crate::domain::BitIndex) {
     }
     app.counts_stale = true;
     app.stage_changed = true;
+    let commit = app.keys.hint(Action::Commit);
+    let preview = app.keys.hint(Action::Preview);
     let Some(c) = app.current_mut() else {
         return;
     };
-    let current = c.mark.value;
+    let current = c.server.mark.value;
     c.staged.toggle(b, current);
     let now = c.effective().contains(b);
     let staged = c.staged.set.contains(b) || c.staged.clear.contains(b);
-    let peer = c.peer.clone();
+    let peer = c.peer().clone();
     let text = if staged {
         format!(
-            "Staged: bit {} ({}) {} for {peer}; c commits, p previews",
+            "Staged: bit {} ({}) {} for {peer}; {commit} commits, {preview} previews",
             b.get(),
             b.docs_name(),
             if now { "on" } else { "off" }
@@ -537,26 +677,23 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
     let mut staged = 0;
     for i in &targets {
         if let Some(c) = app.conversations.get_mut(*i) {
-            c.staged.want_bit(b, on, c.mark.value);
+            c.staged.want_bit(b, on, c.server.mark.value);
             staged += usize::from(c.staged.set.contains(b) || c.staged.clear.contains(b));
         }
     }
-    set_status(
-        app,
-        StatusKind::Info,
-        format!(
-            "Staged: bit {} ({}) {} for {} selected conversation(s), {staged} of them change; c commits",
-            b.get(),
-            b.docs_name(),
-            if on { "on" } else { "off" },
-            targets.len()
-        ),
+    let text = format!(
+        "Staged bit {} {} on {} selected: {} change; {} commits",
+        b.get(),
+        if on { "on" } else { "off" },
+        thousands(targets.len()),
+        thousands(staged),
+        app.keys.hint(Action::Commit)
     );
+    set_status(app, StatusKind::Info, text);
 }
 
 fn begin_custom_edit(app: &mut App) {
-    if app.session.read_only {
-        set_status(app, StatusKind::Error, READ_ONLY);
+    if refuse_staging(app) {
         return;
     }
     let Some(c) = app.current() else {
@@ -565,14 +702,14 @@ fn begin_custom_edit(app: &mut App) {
     };
     let value = c.effective_custom().to_owned();
     app.custom_input = Input::new(value);
-    app.editing_custom = true;
+    app.mode = Mode::EditCustom;
     app.focus = Focus::Custom;
     let text = if app.selection.is_empty() {
         "Editing the custom mark: Enter stages it, Esc cancels".to_owned()
     } else {
         format!(
             "Editing the custom mark of {} selected conversation(s): Enter stages it on all, Esc cancels",
-            app.selection.len()
+            thousands(app.selection.len())
         )
     };
     set_status(app, StatusKind::Info, text);
@@ -589,13 +726,14 @@ fn stage_custom(app: &mut App) {
     };
     app.counts_stale = true;
     app.stage_changed = true;
-    app.editing_custom = false;
+    app.mode = Mode::Normal;
+    let commit = app.keys.hint(Action::Commit);
     // the selection, else the conversation under the cursor
     let targets = app.targets();
     let mut staged = 0;
     for i in &targets {
         if let Some(c) = app.conversations.get_mut(*i) {
-            let current = c.custom.clone();
+            let current = c.server.custom.clone();
             c.staged.set_custom(mark.clone(), &current);
             staged += usize::from(c.staged.custom.is_some());
         }
@@ -603,17 +741,21 @@ fn stage_custom(app: &mut App) {
     let bytes = mark.as_str().len();
     let text = if !app.selection.is_empty() {
         format!(
-            "Staged the custom mark ({bytes}/{MAX_CUSTOM_MARK_BYTES} bytes) on {} selected conversation(s), {staged} of them change; c commits",
-            targets.len()
+            "Staged the custom mark ({bytes}/{MAX_CUSTOM_MARK_BYTES} bytes) on {} selected: {} change; {commit} commits",
+            thousands(targets.len()),
+            thousands(staged)
         )
     } else if let Some(c) = targets.first().and_then(|i| app.conversations.get(*i)) {
         if staged > 0 {
             format!(
-                "Staged the custom mark of {} ({bytes}/{MAX_CUSTOM_MARK_BYTES} bytes); c commits",
-                c.peer
+                "Staged the custom mark of {} ({bytes}/{MAX_CUSTOM_MARK_BYTES} bytes); {commit} commits",
+                c.peer()
             )
         } else {
-            format!("The custom mark of {} is unchanged: nothing staged", c.peer)
+            format!(
+                "The custom mark of {} is unchanged: nothing staged",
+                c.peer()
+            )
         }
     } else {
         return;
@@ -621,49 +763,7 @@ fn stage_custom(app: &mut App) {
     set_status(app, StatusKind::Info, text);
 }
 
-fn commit(app: &mut App) -> Vec<Cmd> {
-    if app.session.read_only {
-        set_status(app, StatusKind::Error, READ_ONLY);
-        return Vec::new();
-    }
-    if app.committing {
-        set_status(app, StatusKind::Error, "A commit is already in flight");
-        return Vec::new();
-    }
-    let Some(user) = app.user.clone() else {
-        return Vec::new();
-    };
-    let batches = staged_batches(app);
-    if batches.is_empty() {
-        set_status(app, StatusKind::Info, "Nothing is staged");
-        return Vec::new();
-    }
-    let total: usize = batches.iter().map(Vec::len).sum();
-    app.progress = Some(CommitProgress {
-        done_items: 0,
-        total_items: total,
-        done_calls: 0,
-        total_calls: batches.len(),
-    });
-    app.committing = true;
-    app.in_flight += 1;
-    set_status(
-        app,
-        StatusKind::Info,
-        format!(
-            "Committing {total} conversation(s) in {} call(s)…",
-            batches.len()
-        ),
-    );
-    vec![Cmd::Commit {
-        generation: app.generation,
-        user,
-        batches,
-        audit_dir: app.session.data_dir.clone(),
-    }]
-}
-
-/// `y`: the conversation under the cursor as one line of JSON, as the server holds it.
+/// `y`: the conversation under the cursor in the one JSON shape of `get --json`.
 fn copy_conversation(app: &mut App) -> Vec<Cmd> {
     let Some(c) = app.current() else {
         set_status(
@@ -673,34 +773,20 @@ fn copy_conversation(app: &mut App) -> Vec<Cmd> {
         );
         return Vec::new();
     };
-    let bits: Vec<u8> = c.mark.value.indices().map(|b| b.get()).collect();
-    let text = serde_json::json!({
-        "conversation": c.peer.conversation_id(),
-        "hex": c.mark.value.hex(),
-        "bits": bits,
-        "standard_mark": c.mark.raw,
-        "custom_mark": c.custom,
-    })
-    .to_string();
-    let peer = c.peer.conversation_id();
+    let json = crate::service::json::ConversationJson::new(&c.server, &app.group_names);
+    let text = serde_json::to_string(&json).unwrap_or_default();
+    let peer = c.peer().conversation_id();
     set_status(
         app,
         StatusKind::Ok,
-        format!("Copied {peer}: ID, hex, bits, StandardMark, custom mark as JSON (OSC 52)"),
+        format!("Copied {peer} as JSON, the shape of `get --json` (OSC 52)"),
     );
     vec![Cmd::Copy { text }]
 }
 
 /// `y` in the request preview: the body of every call, one compact JSON object a line.
 fn copy_requests(app: &mut App) -> Vec<Cmd> {
-    let Some(user) = app.user.clone() else {
-        set_status(app, StatusKind::Error, "No user is open: nothing to copy");
-        return Vec::new();
-    };
-    let bodies: Vec<String> = staged_batches(app)
-        .iter()
-        .filter_map(|batch| serde_json::to_string(&super::commit::request(&user, batch)).ok())
-        .collect();
+    let bodies = super::commit::bodies(app);
     if bodies.is_empty() {
         set_status(app, StatusKind::Info, "Nothing is staged: nothing to copy");
         return Vec::new();

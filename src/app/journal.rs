@@ -2,8 +2,11 @@
 //! offered back when a user is opened, and what accepting or declining does. The reading
 //! and writing themselves are commands the runtime executes.
 
+use super::keys::Action;
+use super::mode::{Confirm, Mode, Overlay};
 use super::msg::{Cmd, JournalFound};
-use super::state::{App, Confirm, Overlay, StatusKind};
+use super::requests::RequestKind;
+use super::state::{App, StatusKind};
 use super::update::set_status;
 
 /// The command that writes the current stage to the journal, when it should be written.
@@ -29,7 +32,6 @@ pub(super) fn check(app: &mut App) -> Option<Cmd> {
     let dir = app.session.data_dir.clone()?;
     let user = app.user.clone()?;
     Some(Cmd::LoadJournal {
-        generation: app.generation,
         dir,
         sdkappid: app.session.sdkappid,
         user,
@@ -39,9 +41,32 @@ pub(super) fn check(app: &mut App) -> Option<Cmd> {
 pub(super) fn on_loaded(app: &mut App, result: Result<Option<JournalFound>, String>) {
     match result {
         Ok(Some(found)) if !found.changes.is_empty() => {
-            app.journal_offer = Some(found);
-            app.editing_custom = false;
-            app.overlay = Some(Overlay::Confirm(Confirm::RestoreJournal));
+            // what the server already holds is not offered again
+            let pending: Vec<_> = found
+                .changes
+                .into_iter()
+                .filter_map(|mut change| {
+                    if let Some(c) = app.index.get(&change.peer).and_then(|i| app.conversations.get(*i)) {
+                        change.edit.rebase(c.server.mark.value, &c.server.custom);
+                    }
+                    (!change.edit.is_empty()).then_some(change)
+                })
+                .collect();
+            if pending.is_empty() {
+                app.journal_active = true;
+                app.stage_changed = true;
+                set_status(
+                    app,
+                    StatusKind::Info,
+                    "The journal's staged edits are already on the server; the journal is cleared",
+                );
+                return;
+            }
+            app.journal_offer = Some(JournalFound {
+                changes: pending,
+                saved_at: found.saved_at,
+            });
+            app.mode = Mode::Overlay(Overlay::Confirm(Confirm::RestoreJournal));
         }
         Ok(_) => {
             app.journal_active = true;
@@ -51,7 +76,7 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Option<JournalFound>, Stri
         Err(e) => set_status(
             app,
             StatusKind::Error,
-            format!("{e}. Staged edits of this user are not journalled until then."),
+            format!("{e}. Until then, staged edits of this user are not journalled."),
         ),
     }
 }
@@ -69,7 +94,7 @@ pub(super) fn restore(app: &mut App) -> Vec<Cmd> {
         if let Some(c) = app.conversations.get_mut(i) {
             c.staged = change.edit;
             if listed {
-                c.staged.rebase(c.mark.value, &c.custom);
+                c.staged.rebase(c.server.mark.value, &c.server.custom);
             }
         }
         if !listed {
@@ -77,30 +102,34 @@ pub(super) fn restore(app: &mut App) -> Vec<Cmd> {
         }
     }
     if !unknown.is_empty() {
-        app.filter_needle.clear();
-        app.refilter();
+        for p in &unknown {
+            if let Some(i) = app.index.get(p).copied() {
+                app.rekey(i);
+            }
+        }
+        app.refilter_all();
     }
     app.journal_active = true;
     app.stage_changed = true;
     app.counts_stale = true;
     app.recount();
-    set_status(
-        app,
-        StatusKind::Ok,
-        format!(
-            "Restored the staged edits of {} conversation(s) from the journal; c commits, p previews, x drops",
-            app.staged_count()
-        ),
+    let text = format!(
+        "Restored the staged edits of {} conversation(s) from the journal; {} commits, {} previews, {} drops",
+        app.staged_count(),
+        app.keys.hint(Action::Commit),
+        app.keys.hint(Action::Preview),
+        app.keys.hint(Action::Unstage)
     );
+    set_status(app, StatusKind::Ok, text);
     if unknown.is_empty() {
         return Vec::new();
     }
     let Some(user) = app.user.clone() else {
         return Vec::new();
     };
-    app.in_flight += 1;
+    let id = app.requests.start(RequestKind::ReadBack, &user);
     vec![Cmd::ReadBack {
-        generation: app.generation,
+        id,
         user,
         peers: unknown,
     }]

@@ -1,168 +1,111 @@
-//! The key map: actions, their default keys, and the config's `[keys]` patch.
+//! The key map: every action in one table (name, scope, default keys, description), and
+//! the config's `[keys]` patch.
 //!
-//! The defaults live here and are mirrored in `assets/keymap.toml` (a test keeps the two
-//! equal). A config file's `[keys]` table replaces the keys of the actions it names
-//! (`commit = "ctrl-s"`, or several keys separated by commas); the others keep their
-//! defaults. Ctrl-C is not in the map: it always force-quits.
+//! The defaults are mirrored in `assets/keymap.toml` (a test keeps the two equal). A config
+//! file's `[keys]` table replaces the keys of the actions it names (`commit = "ctrl-s"`, or
+//! several keys separated by commas); the others keep their defaults. Two actions of one
+//! scope on one key are an error that names the key and both actions. Ctrl-C is not in the
+//! map: it always force-quits. While a text input is open (the custom mark editor, the
+//! filter, a prompt), printable keys type and only Enter and Esc act.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What a key does outside text inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Action {
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    NextPane,
-    PrevPane,
-    Toggle,
-    EditCustom,
-    Unstage,
-    Commit,
-    Preview,
-    Help,
-    Filter,
-    Add,
+/// Where an action's keys apply. `Nav` keys work everywhere (the list, the grid, the
+/// popups and overlays), so they must not collide with either of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Nav,
+    Main,
     Groups,
-    SwitchUser,
-    Reload,
-    Copy,
-    Select,
-    SelectAll,
-    Quit,
+}
+
+macro_rules! actions {
+    ($($variant:ident, $name:literal, $scope:ident, $keys:literal, $desc:literal;)*) => {
+        /// What a key does outside text inputs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            /// Every action, in the order of the table (and of the help).
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in `[keys]` and in `assets/keymap.toml`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            pub fn scope(self) -> Scope {
+                match self {
+                    $(Action::$variant => Scope::$scope,)*
+                }
+            }
+
+            /// The default keys, comma-separated.
+            pub fn default_keys(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $keys,)*
+                }
+            }
+
+            /// One short line for the help overlay.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $desc,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Up, "up", Nav, "up,k", "move up";
+    Down, "down", Nav, "down,j", "move down";
+    Left, "left", Nav, "left,h", "move left (grid)";
+    Right, "right", Nav, "right,l", "move right (grid)";
+    PageUp, "page_up", Nav, "pageup", "page up";
+    PageDown, "page_down", Nav, "pagedown", "page down";
+    Top, "top", Nav, "home,g", "first row / bit 0";
+    Bottom, "bottom", Nav, "end,G", "last row / bit 63";
+    Back, "back", Nav, "esc", "close, cancel, clear";
+    NextPane, "next_pane", Main, "tab", "next pane";
+    PrevPane, "prev_pane", Main, "backtab", "previous pane";
+    Toggle, "toggle", Main, "space", "stage a bit flip";
+    EditCustom, "edit_custom", Main, "enter,e", "edit the custom mark";
+    Unstage, "unstage", Main, "x", "drop the staged edit";
+    Commit, "commit", Main, "c,ctrl-s", "commit all staged";
+    Preview, "preview", Main, "p", "preview the requests";
+    Staged, "staged", Main, "s", "list staged changes";
+    DropAll, "drop_all", Main, "X", "drop every staged edit";
+    NextStaged, "next_staged", Main, "n", "next staged row";
+    NextFailed, "next_failed", Main, "f", "next failed row";
+    Filter, "filter", Main, "/", "filter (text, is:, bit:)";
+    Select, "select", Main, "v", "select row, next (bulk)";
+    SelectAll, "select_all", Main, "V", "select all shown rows";
+    Add, "add", Main, "a", "add conversation by ID";
+    Groups, "groups", Main, "o", "conversation groups";
+    History, "history", Main, "H", "commit history (undo)";
+    Messages, "messages", Main, "m", "message log";
+    SwitchUser, "switch_user", Main, "u", "open another user";
+    Reload, "reload", Main, "r", "reload from server";
+    Copy, "copy", Main, "y", "copy as JSON (OSC 52)";
+    Help, "help", Main, "?", "this help";
+    Quit, "quit", Main, "q", "quit (asks if staged)";
+    GroupToggle, "group_toggle", Groups, "space,enter", "add to / remove from group";
+    GroupNew, "group_new", Groups, "n", "new group";
+    GroupRename, "group_rename", Groups, "R", "rename group";
+    GroupDelete, "group_delete", Groups, "D", "delete group (asks)";
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
-        Action::Up,
-        Action::Down,
-        Action::Left,
-        Action::Right,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Toggle,
-        Action::EditCustom,
-        Action::Unstage,
-        Action::Commit,
-        Action::Preview,
-        Action::Help,
-        Action::Filter,
-        Action::Add,
-        Action::Groups,
-        Action::SwitchUser,
-        Action::Reload,
-        Action::Copy,
-        Action::Select,
-        Action::SelectAll,
-        Action::Quit,
-    ];
-
-    /// The name used in `[keys]` and in `assets/keymap.toml`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Left => "left",
-            Action::Right => "right",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::NextPane => "next_pane",
-            Action::PrevPane => "prev_pane",
-            Action::Toggle => "toggle",
-            Action::EditCustom => "edit_custom",
-            Action::Unstage => "unstage",
-            Action::Commit => "commit",
-            Action::Preview => "preview",
-            Action::Help => "help",
-            Action::Filter => "filter",
-            Action::Add => "add",
-            Action::Groups => "groups",
-            Action::SwitchUser => "switch_user",
-            Action::Reload => "reload",
-            Action::Copy => "copy",
-            Action::Select => "select",
-            Action::SelectAll => "select_all",
-            Action::Quit => "quit",
-        }
-    }
-
-    /// One short line for the help overlay.
-    pub fn description(self) -> &'static str {
-        match self {
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::Left => "move left (grid)",
-            Action::Right => "move right (grid)",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Top => "first row / bit 0",
-            Action::Bottom => "last row / bit 63",
-            Action::NextPane => "next pane",
-            Action::PrevPane => "previous pane",
-            Action::Toggle => "stage a bit flip",
-            Action::EditCustom => "edit the custom mark",
-            Action::Unstage => "drop the staged edit",
-            Action::Commit => "commit all staged",
-            Action::Preview => "preview the request",
-            Action::Help => "this help",
-            Action::Filter => "filter by substring",
-            Action::Add => "add conversation by ID",
-            Action::Groups => "conversation groups",
-            Action::SwitchUser => "open another user",
-            Action::Reload => "reload from server",
-            Action::Copy => "copy info/request (OSC52)",
-            Action::Select => "select row, next (bulk)",
-            Action::SelectAll => "select all shown rows",
-            Action::Quit => "quit (asks if staged)",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    fn default_keys(self) -> &'static str {
-        match self {
-            Action::Up => "up,k",
-            Action::Down => "down,j",
-            Action::Left => "left,h",
-            Action::Right => "right,l",
-            Action::PageUp => "pageup",
-            Action::PageDown => "pagedown",
-            Action::Top => "home,g",
-            Action::Bottom => "end,G",
-            Action::NextPane => "tab",
-            Action::PrevPane => "backtab",
-            Action::Toggle => "space",
-            Action::EditCustom => "enter,e",
-            Action::Unstage => "x",
-            Action::Commit => "c,ctrl-s",
-            Action::Preview => "p",
-            Action::Help => "?",
-            Action::Filter => "/",
-            Action::Add => "a",
-            Action::Groups => "o",
-            Action::SwitchUser => "u",
-            Action::Reload => "r",
-            Action::Copy => "y",
-            Action::Select => "v",
-            Action::SelectAll => "V",
-            Action::Quit => "q",
-        }
+        Action::ALL.iter().copied().find(|a| a.name() == name)
     }
 }
 
@@ -232,6 +175,9 @@ impl KeyChord {
                 }
             },
         };
+        if ctrl && code == KeyCode::Char('c') {
+            return Err("ctrl-c always force-quits; it cannot be bound".into());
+        }
         Ok(KeyChord { code, ctrl, alt })
     }
 }
@@ -287,11 +233,16 @@ fn parse_keys(list: &str) -> Result<Vec<KeyChord>, String> {
 impl Default for KeyMap {
     fn default() -> Self {
         let bindings = Action::ALL
-            .into_iter()
-            .map(|a| (a, parse_keys(a.default_keys()).unwrap_or_default()))
+            .iter()
+            .map(|a| (*a, parse_keys(a.default_keys()).unwrap_or_default()))
             .collect();
         KeyMap { bindings }
     }
+}
+
+/// Whether two scopes' keys meet (a `Nav` key is live in every other scope).
+fn scopes_meet(a: Scope, b: Scope) -> bool {
+    a == b || a == Scope::Nav || b == Scope::Nav
 }
 
 impl KeyMap {
@@ -302,7 +253,11 @@ impl KeyMap {
             let action = Action::from_name(name).ok_or_else(|| {
                 format!(
                     "[keys] {name:?} is not an action; known: {}",
-                    Action::ALL.map(Action::name).join(", ")
+                    Action::ALL
+                        .iter()
+                        .map(|a| a.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             let keys = parse_keys(keys).map_err(|e| format!("[keys] {name}: {e}"))?;
@@ -311,22 +266,51 @@ impl KeyMap {
             }
             map.bindings.insert(action, keys);
         }
+        map.check_conflicts()?;
         Ok(map)
     }
 
-    pub fn action(&self, event: &KeyEvent) -> Option<Action> {
+    /// Two actions that can be live at once on one key are an error naming both.
+    fn check_conflicts(&self) -> Result<(), String> {
+        let all: Vec<(Action, KeyChord)> = self
+            .bindings
+            .iter()
+            .flat_map(|(a, keys)| keys.iter().map(move |k| (*a, *k)))
+            .collect();
+        for (i, (a, ka)) in all.iter().enumerate() {
+            for (b, kb) in &all[i + 1..] {
+                if a != b && ka == kb && scopes_meet(a.scope(), b.scope()) {
+                    return Err(format!(
+                        "[keys] the key {ka} is bound to both {} and {}; give one of them another key",
+                        a.name(),
+                        b.name()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The action of a key in a scope (its own actions, then the `Nav` ones).
+    pub fn action_in(&self, scope: Scope, event: &KeyEvent) -> Option<Action> {
         let chord = KeyChord::from_event(event);
         self.bindings
             .iter()
+            .filter(|(a, _)| a.scope() == scope || a.scope() == Scope::Nav)
             .find(|(_, keys)| keys.contains(&chord))
             .map(|(a, _)| *a)
+    }
+
+    /// The action of a key in the main screen.
+    pub fn action(&self, event: &KeyEvent) -> Option<Action> {
+        self.action_in(Scope::Main, event)
     }
 
     pub fn keys(&self, action: Action) -> &[KeyChord] {
         self.bindings.get(&action).map_or(&[], Vec::as_slice)
     }
 
-    /// The first key of an action, for hints: `c`.
+    /// The first key of an action, for hints and messages: `c`.
     pub fn hint(&self, action: Action) -> String {
         self.keys(action)
             .first()
@@ -346,7 +330,7 @@ impl KeyMap {
     /// The defaults as the TOML of `assets/keymap.toml` writes them.
     pub fn default_table() -> BTreeMap<String, String> {
         Action::ALL
-            .into_iter()
+            .iter()
             .map(|a| (a.name().to_owned(), a.default_keys().to_owned()))
             .collect()
     }
@@ -361,14 +345,11 @@ mod tests {
     }
 
     #[test]
-    fn defaults_bind_arrows_and_hjkl() {
+    fn defaults_bind_arrows_and_hjkl_and_do_not_conflict() {
         let map = KeyMap::default();
+        map.check_conflicts().unwrap();
         assert_eq!(
             map.action(&key(KeyCode::Char('k'), KeyModifiers::NONE)),
-            Some(Action::Up)
-        );
-        assert_eq!(
-            map.action(&key(KeyCode::Up, KeyModifiers::NONE)),
             Some(Action::Up)
         );
         assert_eq!(
@@ -387,6 +368,10 @@ mod tests {
             map.action(&key(KeyCode::Char('z'), KeyModifiers::NONE)),
             None
         );
+        // n is "next staged" on the main screen and "new group" in the popup
+        let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(map.action(&n), Some(Action::NextStaged));
+        assert_eq!(map.action_in(Scope::Groups, &n), Some(Action::GroupNew));
     }
 
     #[test]
@@ -402,10 +387,6 @@ mod tests {
             map.action(&key(KeyCode::Char('w'), KeyModifiers::CONTROL)),
             Some(Action::Commit)
         );
-        assert_eq!(
-            map.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
-            Some(Action::Quit)
-        );
         patch.insert("nope".to_owned(), "x".to_owned());
         assert!(
             KeyMap::with_patch(&patch)
@@ -415,6 +396,22 @@ mod tests {
         let mut bad = BTreeMap::new();
         bad.insert("quit".to_owned(), "ctrl-banana".to_owned());
         assert!(KeyMap::with_patch(&bad).unwrap_err().contains("not a key"));
+        bad.insert("quit".to_owned(), "ctrl-c".to_owned());
+        assert!(KeyMap::with_patch(&bad).unwrap_err().contains("force-quits"));
+    }
+
+    #[test]
+    fn a_conflict_names_the_key_and_both_actions() {
+        let patch = BTreeMap::from([("commit".to_owned(), "q".to_owned())]);
+        let e = KeyMap::with_patch(&patch).unwrap_err();
+        assert!(e.contains("q") && e.contains("commit") && e.contains("quit"), "{e}");
+        // a nav key meets every scope
+        let patch = BTreeMap::from([("group_new".to_owned(), "j".to_owned())]);
+        let e = KeyMap::with_patch(&patch).unwrap_err();
+        assert!(e.contains("down") && e.contains("group_new"), "{e}");
+        // the popup's keys may reuse main-screen keys
+        let patch = BTreeMap::from([("group_new".to_owned(), "c".to_owned())]);
+        KeyMap::with_patch(&patch).unwrap();
     }
 
     #[test]

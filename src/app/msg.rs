@@ -1,14 +1,20 @@
-//! Messages (what happened) and commands (what the runtime should do).
+//! Messages (what happened) and commands (what the runtime should do). Every request's
+//! command and messages carry its id (see `requests`).
 
 use std::path::PathBuf;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::api::ApiError;
-use crate::api::wire::{ContactRecord, GroupItem, MarkContactResponse};
+use crate::api::wire::{ContactRecord, GroupItem};
+use crate::api::{ApiError, RetryNotice};
+use crate::audit::AuditRecord;
 use crate::domain::{MarkChange, Peer};
+use crate::service::commit::{CallDone, CommitReport};
+use crate::service::groups::{GroupOp, GroupOutcome};
+use crate::service::load::LoadPage;
+use crate::service::plan::MarkPlan;
 
-use super::state::UserData;
+use super::requests::RequestId;
 
 /// Everything that can change the state: terminal input and API results.
 #[derive(Debug, Clone)]
@@ -23,66 +29,53 @@ pub enum Msg {
     },
     /// Spinner tick while a request is in flight.
     Tick,
-    Loaded {
-        generation: u64,
-        user: String,
-        result: Result<UserData, ApiError>,
+    /// One page of a load.
+    LoadPage {
+        id: RequestId,
+        page: LoadPage,
     },
-    /// One mark_contact call of a commit came back (success or not) with this many items.
+    /// A load ended: every page arrived, or it failed.
+    Loaded {
+        id: RequestId,
+        result: Result<(), ApiError>,
+    },
+    /// One mark_contact call of a commit came back (or was skipped after a cancel).
     CommitProgress {
-        generation: u64,
-        items: usize,
+        id: RequestId,
+        call: CallDone,
     },
     Committed {
-        generation: u64,
-        outcomes: Vec<BatchOutcome>,
-        /// Why the audit log could not be written, if it could not.
-        audit_error: Option<String>,
+        id: RequestId,
+        report: CommitReport,
     },
     ReadBack {
-        generation: u64,
+        id: RequestId,
         result: Result<Records, ApiError>,
     },
     LookedUp {
-        generation: u64,
+        id: RequestId,
         peer: Peer,
         result: Result<Records, ApiError>,
     },
-    /// The journal of the opened user was read: edits to offer back, or none.
+    /// A group operation of the groups popup came back.
+    GroupDone {
+        id: RequestId,
+        outcome: GroupOutcome,
+    },
+    /// A call of a request is being retried (`notice.tag` is the request's id).
+    Retrying(RetryNotice),
+    /// The journal of a user was read: edits to offer back, or none.
     JournalLoaded {
-        generation: u64,
+        user: String,
         result: Result<Option<JournalFound>, String>,
+    },
+    /// The audit log was read for the history overlay: this user's commits, newest first.
+    HistoryLoaded {
+        user: String,
+        result: Result<Vec<(String, Vec<AuditRecord>)>, String>,
     },
     /// A local side effect (journal write, clipboard) failed; shown on the status line.
     LocalFailed(String),
-    /// A group request of the groups popup came back.
-    GroupDone {
-        generation: u64,
-        op: GroupOp,
-        result: Result<GroupAnswer, ApiError>,
-    },
-}
-
-/// A change to the user's conversation groups, sent at once (not staged), as the CLI's
-/// `convmark groups` does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupOp {
-    Create { name: String },
-    Rename { old: String, new: String },
-    Delete { name: String },
-    Add { name: String, peer: Peer },
-    Remove { name: String, peer: Peer },
-}
-
-/// What a group request answered, and the groups re-read after it.
-#[derive(Debug, Clone)]
-pub struct GroupAnswer {
-    /// The group acted on, as the server names it (its new name after a rename).
-    pub group: GroupItem,
-    /// For add and remove: the conversation's own ResultCode and ResultInfo, if reported.
-    pub item: Option<(i64, String)>,
-    /// get_contact_group after the change: every grouped record and every group.
-    pub refreshed: Result<Records, ApiError>,
 }
 
 /// Staged edits found in the journal, offered back when the user is opened.
@@ -100,64 +93,62 @@ pub struct Records {
     pub groups: Vec<GroupItem>,
 }
 
-/// One mark_contact call: what was sent and what came back.
-#[derive(Debug, Clone)]
-pub struct BatchOutcome {
-    pub sent: Vec<MarkChange>,
-    pub result: Result<MarkContactResponse, ApiError>,
-}
-
 /// Side effects the runtime executes; their results come back as [`Msg`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
-    LoadUser {
-        generation: u64,
-        user: String,
-    },
-    /// One mark_contact call per batch (at most 100 conversations each); every answered
-    /// item is appended to the audit log in `audit_dir`.
+    /// Every page of both lists, each sent back as it arrives.
+    LoadUser { id: RequestId, user: String },
+    /// The planned changes: one mark_contact call per 100 conversations, concurrently;
+    /// every answered conversation is appended to the audit log in `audit_dir`.
     Commit {
-        generation: u64,
-        user: String,
-        batches: Vec<Vec<MarkChange>>,
+        id: RequestId,
+        plan: MarkPlan,
         audit_dir: Option<PathBuf>,
     },
     /// search_contact_group for these conversations (at most 300 per call).
     ReadBack {
-        generation: u64,
+        id: RequestId,
         user: String,
         peers: Vec<Peer>,
     },
     /// search_contact_group for one conversation added by ID.
     LookUp {
-        generation: u64,
+        id: RequestId,
         user: String,
         peer: Peer,
     },
+    /// One group operation, then get_contact_group to re-read the groups.
+    Group {
+        id: RequestId,
+        user: String,
+        op: GroupOp,
+        audit_dir: Option<PathBuf>,
+    },
+    /// Calls of this request not yet sent are not sent (Esc during a commit).
+    Cancel { id: RequestId },
+    /// These requests' tasks are stopped (a switched-away user's loads).
+    Abort { ids: Vec<RequestId> },
     /// Reads the journal of staged edits of this app and user.
     LoadJournal {
-        generation: u64,
         dir: PathBuf,
         sdkappid: u64,
         user: String,
     },
     /// Replaces the journal with the current stage (removes it when nothing is staged).
+    /// Written off the UI task; a burst of these is one write of the last.
     SaveJournal {
         dir: PathBuf,
         sdkappid: u64,
         user: String,
         changes: Vec<MarkChange>,
     },
-    /// One group request (create_contact_group, update_contact_group or
-    /// del_contact_group), then get_contact_group to re-read the groups.
-    Group {
-        generation: u64,
+    /// Reads this user's commits from the audit log (the history overlay).
+    LoadHistory {
+        dir: PathBuf,
+        sdkappid: u64,
         user: String,
-        op: GroupOp,
     },
     /// Puts text on the terminal's clipboard (OSC 52).
-    Copy {
-        text: String,
-    },
+    Copy { text: String },
     Quit,
 }

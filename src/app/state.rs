@@ -5,62 +5,49 @@ use std::path::PathBuf;
 
 use tui_input::Input;
 
-use crate::api::wire::{ContactRecord, GroupItem, SessionItem, WireMark};
-use crate::domain::{BitIndex, MarkSet, Peer, StagedEdit, format_standard_mark};
+use crate::api::wire::{ContactRecord, GroupItem, WireMark};
+use crate::domain::{BitIndex, MarkChange, MarkSet, Peer, StagedEdit};
+use crate::service::ItemOutcome;
+use crate::service::plan::MarkState;
+use crate::service::user::{Conversation, order};
 
+use super::filter::Filter;
 use super::keys::KeyMap;
+use super::mode::{GroupsPopup, Mode, Overlay};
+use super::requests::{Registry, RequestId};
 
-/// The outcome of the last commit for one conversation.
+/// One row of the list: the conversation as the server holds it, plus what is staged and
+/// what the last commit said.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RowResult {
-    /// ResultCode 0.
-    Ok,
-    /// A per-item ResultCode or a top-level failure; the edit stays staged.
-    Failed { code: Option<i64>, reason: String },
-}
-
-/// One conversation of the inspected user: what the server holds plus what is staged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conversation {
-    pub peer: Peer,
-    /// The lowercased conversation ID, precomputed so filtering stays fast.
+pub struct Row {
+    pub server: Conversation,
+    /// Lowercased conversation ID, custom mark and group names, for the filter.
     pub search_key: String,
-    pub pinned: bool,
-    pub msg_time: u64,
-    /// In the recent-conversation list (get_list).
-    pub recent: bool,
-    /// The standard mark as the server last sent it.
-    pub mark: WireMark,
-    pub custom: String,
-    pub groups: Vec<u64>,
     pub staged: StagedEdit,
-    pub result: Option<RowResult>,
+    /// The last commit's outcome for this conversation.
+    pub result: Option<ItemOutcome>,
+    /// The load that last listed it (a reload drops rows it did not list, unless staged).
+    pub seen: RequestId,
 }
 
-impl Conversation {
+impl Row {
     pub fn new(peer: Peer) -> Self {
-        Conversation {
+        Row {
             search_key: peer.conversation_id().to_lowercase(),
-            peer,
-            pinned: false,
-            msg_time: 0,
-            recent: false,
-            mark: WireMark::default(),
-            custom: String::new(),
-            groups: Vec::new(),
+            server: Conversation::new(peer),
             staged: StagedEdit::default(),
             result: None,
+            seen: 0,
         }
     }
 
-    /// Counts against the 1,000 marked-or-grouped limit.
-    pub fn is_marked_or_grouped(&self) -> bool {
-        !self.mark.value.is_empty() || !self.custom.is_empty() || !self.groups.is_empty()
+    pub fn peer(&self) -> &Peer {
+        &self.server.peer
     }
 
     /// The value after the staged edit.
     pub fn effective(&self) -> MarkSet {
-        self.staged.apply(self.mark.value)
+        self.staged.apply(self.server.mark.value)
     }
 
     /// The custom mark after the staged edit.
@@ -68,38 +55,39 @@ impl Conversation {
         self.staged
             .custom
             .as_ref()
-            .map_or(self.custom.as_str(), |c| c.as_str())
+            .map_or(self.server.custom.as_str(), |c| c.as_str())
+    }
+
+    /// The state the staged edit is planned against.
+    pub fn mark_state(&self) -> MarkState {
+        MarkState {
+            value: self.server.mark.value,
+            custom: self.server.custom.clone(),
+            grouped: !self.server.groups.is_empty(),
+        }
+    }
+
+    /// The last commit failed for it.
+    pub fn failed(&self) -> bool {
+        self.result.as_ref().is_some_and(|r| !r.is_ok())
     }
 
     /// Takes a search / get_contact_group record as the server's truth.
     pub fn apply_record(&mut self, record: &ContactRecord) {
-        self.mark = record.standard_mark.clone();
-        self.custom = record.custom_mark.clone().unwrap_or_default();
-        self.groups = record.contact_group_id.clone().unwrap_or_default();
-        self.staged.rebase(self.mark.value, &self.custom);
+        self.server.apply_record(record);
+        self.staged.rebase(self.server.mark.value, &self.server.custom);
     }
 
     /// After a ResultCode 0: the server now holds what was sent (until the read-back says
     /// otherwise); drops what was sent from the stage, keeps anything staged since.
     pub fn apply_success(&mut self, sent: &StagedEdit) {
-        let value = sent.apply(self.mark.value);
-        self.mark = WireMark {
-            value,
-            raw: format_standard_mark(value),
-        };
+        self.server.mark = WireMark::from(sent.apply(self.server.mark.value));
         if let Some(custom) = &sent.custom {
-            self.custom = custom.as_str().to_owned();
+            self.server.custom = custom.as_str().to_owned();
         }
-        self.staged.rebase(self.mark.value, &self.custom);
+        self.server.record = self.server.is_marked_or_grouped();
+        self.staged.rebase(self.server.mark.value, &self.server.custom);
     }
-}
-
-/// The loaded data of one user, as the runtime hands it over.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserData {
-    pub sessions: Vec<SessionItem>,
-    pub records: Vec<ContactRecord>,
-    pub groups: Vec<GroupItem>,
 }
 
 /// Which pane has the focus.
@@ -128,52 +116,6 @@ impl Focus {
     }
 }
 
-/// What a confirmation asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confirm {
-    /// Quit although edits are staged or in flight.
-    Quit,
-    /// Flip a bit reserved for Chat (4..=31).
-    ToggleReserved(BitIndex),
-    /// Stage again the edits the journal kept from an earlier session (`journal_offer`).
-    RestoreJournal,
-    /// Delete the conversation group with this ID (sent at once, not staged).
-    DeleteGroup(u64),
-}
-
-/// What a one-line prompt asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    User,
-    AddConversation,
-    /// The name of a new conversation group (groups popup, `n`).
-    NewGroup,
-    /// The new name of the conversation group with this ID (groups popup, `R`).
-    RenameGroup(u64),
-}
-
-/// The groups popup (`o`): the user's conversation groups, a cursor among them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct GroupsPopup {
-    /// Position in [`App::group_list`].
-    pub selected: usize,
-}
-
-/// Something drawn over the panes that takes the keys first.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help,
-    /// The request preview, scrolled down by this many lines.
-    Preview {
-        scroll: u16,
-    },
-    Confirm(Confirm),
-    Prompt {
-        kind: PromptKind,
-        input: Input,
-    },
-}
-
 /// How the status line reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusKind {
@@ -188,6 +130,18 @@ pub struct Status {
     pub text: String,
 }
 
+/// One entry of the message log: every status the session showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Unix seconds.
+    pub time: u64,
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+/// The most messages the log keeps (the oldest go first).
+pub const MESSAGE_LOG_LEN: usize = 500;
+
 /// The connection as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnState {
@@ -195,6 +149,22 @@ pub enum ConnState {
     Loading,
     Ready,
     Failed(String),
+}
+
+/// The time, for the message log: a plain function so tests can fix it.
+#[derive(Clone, Copy)]
+pub struct Clock(pub fn() -> u64);
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock(crate::api::usersig::unix_now)
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
 }
 
 /// Fixed facts about the session, shown in the header and help.
@@ -211,9 +181,13 @@ pub struct Session {
     /// Where the journal of staged edits and the audit log go; `None` keeps neither
     /// (unit tests of `update`).
     pub data_dir: Option<PathBuf>,
+    /// The app's edition, when known (`ultimate`, `pro`): the demo and `serve` know it, a
+    /// 51013 answer tells it for a real app.
+    pub edition: Option<String>,
+    pub clock: Clock,
 }
 
-/// How far a commit has got: counted as each mark_contact call comes back.
+/// How far the last commit got (kept after it finishes, for the status line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CommitProgress {
     pub done_items: usize,
@@ -227,10 +201,8 @@ pub struct App {
     pub keys: KeyMap,
     pub labels: BTreeMap<u8, String>,
     pub user: Option<String>,
-    /// Bumped on every load, so that a late answer for another user is ignored.
-    pub generation: u64,
     pub conn: ConnState,
-    pub conversations: Vec<Conversation>,
+    pub conversations: Vec<Row>,
     pub index: HashMap<Peer, usize>,
     pub group_names: BTreeMap<u64, String>,
     /// Rows (indices into `conversations`) that match the filter, in display order.
@@ -241,21 +213,20 @@ pub struct App {
     pub list_offset: usize,
     /// Rows the list window shows (from the last resize).
     pub list_rows: usize,
-    /// The terminal size (from the last resize), for mouse clicks.
+    /// The terminal size (from the last resize).
     pub size: (u16, u16),
     pub filter: Input,
-    /// The lowercased needle `visible` was computed for (typing narrows from there).
-    pub filter_needle: String,
-    pub filtering: bool,
+    /// The filter `visible` was computed for (typing plain words narrows from there).
+    pub filter_applied: Filter,
+    pub mode: Mode,
     pub focus: Focus,
     pub cursor: BitIndex,
     pub custom_input: Input,
-    pub editing_custom: bool,
-    pub overlay: Option<Overlay>,
     pub status: Option<Status>,
-    /// Requests in flight (the spinner runs while this is not zero).
-    pub in_flight: usize,
-    pub committing: bool,
+    /// Every status of the session, oldest first (the log shows them newest first).
+    pub messages: Vec<LogEntry>,
+    /// Every request in flight.
+    pub requests: Registry,
     pub spinner: usize,
     pub quit: bool,
     /// The last commit's progress (kept after it finishes).
@@ -269,14 +240,12 @@ pub struct App {
     pub stage_changed: bool,
     /// Edits found in the journal, while the restore question is open.
     pub journal_offer: Option<super::msg::JournalFound>,
-    /// The groups popup, under any overlay (its prompts and confirmation are overlays).
-    pub groups_popup: Option<GroupsPopup>,
-    /// A group request (create, rename, delete, add, remove) is in flight.
-    pub group_busy: bool,
     /// (staged, marked or grouped, with a result), see `recount`.
     counts: (usize, usize, usize),
     /// Loaded conversations per group ID, see `recount`.
     group_members: HashMap<u64, usize>,
+    /// Display width of the longest conversation ID, see `recount`.
+    longest_id: usize,
     /// Set by whatever changes a stage, a mark or a result; `update` then recounts.
     pub counts_stale: bool,
 }
@@ -288,7 +257,6 @@ impl App {
             keys,
             labels,
             user: None,
-            generation: 0,
             conn: ConnState::Idle,
             conversations: Vec::new(),
             index: HashMap::new(),
@@ -299,16 +267,14 @@ impl App {
             list_rows: 10,
             size: (80, 24),
             filter: Input::default(),
-            filter_needle: String::new(),
-            filtering: false,
+            filter_applied: Filter::default(),
+            mode: Mode::Normal,
             focus: Focus::List,
             cursor: bit(0),
             custom_input: Input::default(),
-            editing_custom: false,
-            overlay: None,
             status: None,
-            in_flight: 0,
-            committing: false,
+            messages: Vec::new(),
+            requests: Registry::default(),
             spinner: 0,
             quit: false,
             progress: None,
@@ -316,33 +282,54 @@ impl App {
             journal_active: false,
             stage_changed: false,
             journal_offer: None,
-            groups_popup: None,
-            group_busy: false,
             counts: (0, 0, 0),
             group_members: HashMap::new(),
+            longest_id: 0,
             counts_stale: false,
         }
     }
 
+    /// A request is in flight (the spinner turns).
+    pub fn busy(&self) -> bool {
+        !self.requests.is_empty()
+    }
+
+    /// The open overlay, if any.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.mode.overlay()
+    }
+
+    pub fn groups_popup(&self) -> Option<GroupsPopup> {
+        self.mode.groups_popup()
+    }
+
+    pub fn editing_custom(&self) -> bool {
+        matches!(self.mode, Mode::EditCustom)
+    }
+
+    pub fn filtering(&self) -> bool {
+        matches!(self.mode, Mode::Filter)
+    }
+
     /// The selected conversation, if any.
-    pub fn current(&self) -> Option<&Conversation> {
+    pub fn current(&self) -> Option<&Row> {
         self.visible
             .get(self.selected)
             .and_then(|i| self.conversations.get(*i))
     }
 
-    pub fn current_mut(&mut self) -> Option<&mut Conversation> {
+    pub fn current_mut(&mut self) -> Option<&mut Row> {
         let i = *self.visible.get(self.selected)?;
         self.conversations.get_mut(i)
     }
 
     /// Every staged edit, in list order (for the commit and the journal).
-    pub fn staged_changes(&self) -> Vec<crate::domain::MarkChange> {
+    pub fn staged_changes(&self) -> Vec<MarkChange> {
         self.conversations
             .iter()
             .filter(|c| !c.staged.is_empty())
-            .map(|c| crate::domain::MarkChange {
-                peer: c.peer.clone(),
+            .map(|c| MarkChange {
+                peer: c.peer().clone(),
                 edit: c.staged.clone(),
             })
             .collect()
@@ -383,14 +370,21 @@ impl App {
         self.counts.2
     }
 
+    /// Columns the longest conversation ID takes (the list's name column).
+    pub fn longest_id(&self) -> usize {
+        self.longest_id
+    }
+
     pub fn recount(&mut self) {
         let (mut staged, mut marked, mut results) = (0, 0, 0);
         self.group_members.clear();
+        self.longest_id = 0;
         for c in &self.conversations {
+            self.longest_id = self.longest_id.max(crate::text::width(c.peer().id()));
             staged += usize::from(!c.staged.is_empty());
-            marked += usize::from(c.is_marked_or_grouped());
+            marked += usize::from(c.server.is_marked_or_grouped());
             results += usize::from(c.result.is_some());
-            for id in &c.groups {
+            for id in &c.server.groups {
                 *self.group_members.entry(*id).or_default() += 1;
             }
         }
@@ -398,76 +392,36 @@ impl App {
         self.counts_stale = false;
     }
 
-    /// Replaces the conversations with a freshly loaded user: get_list merged with
-    /// get_contact_group, each conversation once, pinned first, then most recent.
-    pub fn load(&mut self, data: UserData) {
-        let mut conversations: Vec<Conversation> = Vec::new();
-        let mut index: HashMap<Peer, usize> = HashMap::new();
-        for item in &data.sessions {
-            let peer = item.peer.0.clone();
-            let i = *index.entry(peer.clone()).or_insert_with(|| {
-                conversations.push(Conversation::new(peer));
-                conversations.len() - 1
-            });
-            let c = &mut conversations[i];
-            c.recent = true;
-            c.pinned |= item.top_flag == 1;
-            c.msg_time = c.msg_time.max(item.msg_time);
-            if let Some(mark) = &item.standard_mark {
-                c.mark = mark.clone();
-            }
-            if let Some(custom) = &item.custom_mark {
-                c.custom = custom.clone();
-            }
-            if let Some(groups) = &item.contact_group_id {
-                c.groups = groups.clone();
+    /// The lowercased text the filter's plain words search: ID, custom mark, group names.
+    pub fn search_key(&self, c: &Conversation) -> String {
+        let mut key = c.peer.conversation_id();
+        if !c.custom.is_empty() {
+            key.push('\u{1}');
+            key.push_str(&c.custom);
+        }
+        for id in &c.groups {
+            if let Some(name) = self.group_names.get(id) {
+                key.push('\u{1}');
+                key.push_str(name);
             }
         }
-        for record in &data.records {
-            let peer = record.contact.0.clone();
-            let i = *index.entry(peer.clone()).or_insert_with(|| {
-                conversations.push(Conversation::new(peer));
-                conversations.len() - 1
-            });
-            // get_contact_group is the authority on marks and groups.
-            let c = &mut conversations[i];
-            c.mark = record.standard_mark.clone();
-            c.custom = record.custom_mark.clone().unwrap_or_default();
-            c.groups = record.contact_group_id.clone().unwrap_or_default();
-        }
-        // Keep staged edits of conversations that are still there (a reload).
-        for old in self.conversations.drain(..) {
-            if old.staged.is_empty() && old.result.is_none() {
-                continue;
+        key.to_lowercase()
+    }
+
+    /// Recomputes the search key of one row (after its custom mark or groups changed).
+    pub fn rekey(&mut self, i: usize) {
+        if let Some(c) = self.conversations.get(i) {
+            let key = self.search_key(&c.server);
+            if let Some(c) = self.conversations.get_mut(i) {
+                c.search_key = key;
             }
-            let i = *index.entry(old.peer.clone()).or_insert_with(|| {
-                conversations.push(Conversation::new(old.peer.clone()));
-                conversations.len() - 1
-            });
-            let c = &mut conversations[i];
-            c.staged = old.staged;
-            c.staged.rebase(c.mark.value, &c.custom);
-            c.result = old.result;
         }
-        conversations.sort_by(|a, b| {
-            b.pinned
-                .cmp(&a.pinned)
-                .then(b.msg_time.cmp(&a.msg_time))
-                .then_with(|| a.peer.cmp(&b.peer))
-        });
-        self.index = conversations
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.peer.clone(), i))
-            .collect();
-        self.conversations = conversations;
-        self.group_names = data
-            .groups
-            .iter()
-            .map(|g| (g.group_id, g.group_name.clone()))
-            .collect();
-        self.filter_needle.clear();
-        self.refilter();
+    }
+
+    pub fn rekey_all(&mut self) {
+        for i in 0..self.conversations.len() {
+            self.rekey(i);
+        }
     }
 
     /// The position of a conversation, added (empty, unfiltered) when it is not listed yet.
@@ -475,10 +429,43 @@ impl App {
         if let Some(i) = self.index.get(peer) {
             return *i;
         }
-        self.conversations.push(Conversation::new(peer.clone()));
+        self.conversations.push(Row::new(peer.clone()));
         let i = self.conversations.len() - 1;
         self.index.insert(peer.clone(), i);
         i
+    }
+
+    /// Sorts the rows by the service's order (pinned, newest, peer), keeping the selection.
+    pub fn sort_rows(&mut self) {
+        let keep = self.current().map(|c| c.peer().clone());
+        self.conversations.sort_by(|a, b| order(&a.server, &b.server));
+        self.index = self
+            .conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.peer().clone(), i))
+            .collect();
+        self.filter_applied = Filter::default();
+        self.visible.clear();
+        self.refilter();
+        if let Some(peer) = keep {
+            self.select_peer(&peer);
+        }
+    }
+
+    /// Moves the cursor to a conversation, if it is shown.
+    pub fn select_peer(&mut self, peer: &Peer) -> bool {
+        let Some(i) = self.index.get(peer).copied() else {
+            return false;
+        };
+        match self.visible.iter().position(|v| *v == i) {
+            Some(pos) => {
+                self.selected = pos;
+                self.scroll_to_selected();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Adds one conversation (from `a`) or updates it from a search record; selects it.
@@ -487,17 +474,15 @@ impl App {
         if let Some(c) = self.conversations.get_mut(i) {
             c.apply_record(record);
         }
-        self.filter_needle.clear();
-        self.refilter();
-        if let Some(pos) = self.visible.iter().position(|v| *v == i) {
-            self.selected = pos;
-        } else {
+        self.rekey(i);
+        self.refilter_all();
+        let peer = record.contact.0.clone();
+        if !self.select_peer(&peer) {
             // not matching the filter: clear it so the added row shows
             self.filter.reset();
-            self.refilter();
-            self.selected = self.visible.iter().position(|v| *v == i).unwrap_or(0);
+            self.refilter_all();
+            self.select_peer(&peer);
         }
-        self.scroll_to_selected();
     }
 
     pub fn merge_group_names(&mut self, groups: &[GroupItem]) {
@@ -506,40 +491,56 @@ impl App {
         }
     }
 
+    /// Recomputes the visible rows from scratch (rows were added or changed).
+    pub fn refilter_all(&mut self) {
+        self.filter_applied = Filter::default();
+        self.refilter();
+    }
+
     /// Recomputes the visible rows for the filter text, keeping the selection when it
-    /// still matches.
+    /// still matches. Typing more of a plain word only narrows, so only the rows that
+    /// matched before are searched.
     pub fn refilter(&mut self) {
         let keep = self.visible.get(self.selected).copied();
-        let needle = self.filter.value().to_lowercase();
-        self.visible = if needle.is_empty() {
+        let filter = Filter::parse(self.filter.value());
+        let narrowing = |old: &Filter| {
+            filter.text_only()
+                && old.text_only()
+                && !old.is_empty()
+                && filter_narrows(old, &filter)
+        };
+        self.visible = if filter.is_empty() {
             (0..self.conversations.len()).collect()
-        } else if !self.filter_needle.is_empty()
-            && needle.contains(self.filter_needle.as_str())
-            && self.visible.len() <= self.conversations.len()
-        {
-            // A longer needle only narrows: search the rows that matched the shorter one.
+        } else if narrowing(&self.filter_applied) {
             let conversations = &self.conversations;
             std::mem::take(&mut self.visible)
                 .into_iter()
-                .filter(|i| {
-                    conversations
-                        .get(*i)
-                        .is_some_and(|c| c.search_key.contains(&needle))
-                })
+                .filter(|i| conversations.get(*i).is_some_and(|c| filter.matches(c)))
                 .collect()
         } else {
             self.conversations
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.search_key.contains(&needle))
+                .filter(|(_, c)| filter.matches(c))
                 .map(|(i, _)| i)
                 .collect()
         };
-        self.filter_needle = needle;
+        self.filter_applied = filter;
         self.selected = keep
             .and_then(|k| self.visible.iter().position(|v| *v == k))
             .unwrap_or(0);
         self.scroll_to_selected();
+    }
+
+    /// Shows rows added at the end (a page of a load) without rescanning the others.
+    pub fn show_new_rows(&mut self, from: usize) {
+        let filter = &self.filter_applied;
+        let new: Vec<usize> = (from..self.conversations.len())
+            .filter(|i| {
+                filter.is_empty() || self.conversations.get(*i).is_some_and(|c| filter.matches(c))
+            })
+            .collect();
+        self.visible.extend(new);
     }
 
     /// Moves the list window so the selected row is inside it.
@@ -571,7 +572,7 @@ impl App {
     /// The group under the popup's cursor.
     pub fn selected_group(&self) -> Option<(u64, &str)> {
         let list = self.group_list();
-        let i = self.groups_popup?.selected.min(list.len().checked_sub(1)?);
+        let i = self.groups_popup()?.selected.min(list.len().checked_sub(1)?);
         list.get(i).copied()
     }
 
@@ -594,23 +595,58 @@ impl App {
             .filter_map(|r| r.contact_group_id.as_ref().map(|g| (&r.contact.0, g)))
             .collect();
         for c in &mut self.conversations {
-            c.groups = of.get(&c.peer).map(|g| (*g).clone()).unwrap_or_default();
+            c.server.groups = of.get(c.peer()).map(|g| (*g).clone()).unwrap_or_default();
+            c.server.record = c.server.is_marked_or_grouped();
         }
+        self.rekey_all();
         self.counts_stale = true;
     }
 
-    /// The names of the groups of a conversation.
-    pub fn group_names_of(&self, c: &Conversation) -> Vec<String> {
-        c.groups
-            .iter()
-            .map(|id| {
-                self.group_names
-                    .get(id)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{id}"))
-            })
-            .collect()
+    /// The custom mark pane's text: the mark, or `old` and `→ new` when one is staged.
+    pub fn custom_text(&self) -> String {
+        match self.current() {
+            Some(c) => match &c.staged.custom {
+                Some(new) => format!("{:?}\n→ {:?}", c.server.custom, new.as_str()),
+                None => c.server.custom.clone(),
+            },
+            None => String::new(),
+        }
     }
+
+    /// Lines the custom mark pane wants at this terminal size (one while editing).
+    pub fn custom_lines(&self) -> usize {
+        if self.editing_custom() {
+            return 1;
+        }
+        crate::layout::wrapped_rows(&self.custom_text(), crate::layout::custom_width(self.size.0))
+    }
+
+    /// The names of the groups of a conversation.
+    pub fn group_names_of(&self, c: &Row) -> Vec<String> {
+        crate::service::json::group_names_of(&c.server.groups, &self.group_names)
+    }
+
+    /// Appends a message to the log (and makes it the status).
+    pub fn say(&mut self, kind: StatusKind, text: String) {
+        if self.messages.len() >= MESSAGE_LOG_LEN {
+            self.messages.remove(0);
+        }
+        self.messages.push(LogEntry {
+            time: (self.session.clock.0)(),
+            kind,
+            text: text.clone(),
+        });
+        self.status = Some(Status { kind, text });
+    }
+}
+
+/// Whether plain-word filter `new` can only match rows that `old` matched: each of old's
+/// words is contained in one of new's.
+fn filter_narrows(old: &Filter, new: &Filter) -> bool {
+    let n = new.text_words();
+    old.text_words()
+        .iter()
+        .all(|w| n.iter().any(|x| x.contains(w)))
 }
 
 /// The bit with wire index `i & 63` (always in range).

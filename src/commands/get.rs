@@ -1,41 +1,31 @@
 //! `convmark get`: a user's conversations, marks and groups.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use super::connect;
-use super::load::{UserView, load_user};
 use super::output::{
-    ErrorJson, MarkJson, Table, emit, extension_bits, internal_marks, kind, print_json, quoted,
+    ErrorJson, Progress, Table, emit, extension_bits, internal_marks, print_json, quoted,
+    thousands,
 };
 use crate::cli::GetArgs;
 use crate::domain::MAX_MARKED_CONVERSATIONS;
+use crate::service::json::{ConversationJson, group_names_of};
+use crate::service::load::load_user;
+use crate::service::user::UserSnapshot;
 
 /// `get --json`: the whole answer.
 #[derive(Debug, Serialize)]
 pub struct GetJson {
     pub user: String,
+    /// The counts the table's header line shows.
+    pub pinned: usize,
+    /// Conversations that count against the limit (a mark or a group), and the limit.
+    pub marked: usize,
+    pub marked_limit: usize,
     pub conversations: Vec<ConversationJson>,
     pub groups: Vec<GroupJson>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ConversationJson {
-    /// `c2c_USERID` or `group_GROUPID`.
-    pub conversation: String,
-    /// `"c2c"` or `"group"`.
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub pinned: bool,
-    /// Time of the last message; 0 when the conversation is not in the recent list.
-    pub msg_time: u64,
-    pub standard_mark: MarkJson,
-    /// `""` when none.
-    pub custom_mark: String,
-    /// Names of the conversation groups it belongs to (`#ID` for a group ID without a name).
-    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,28 +41,17 @@ struct GetErrorJson<'a> {
     error: ErrorJson,
 }
 
-fn group_names(ids: &[u64], names: &BTreeMap<u64, String>) -> Vec<String> {
-    ids.iter()
-        .map(|id| names.get(id).cloned().unwrap_or_else(|| format!("#{id}")))
-        .collect()
-}
-
-pub fn to_json(view: &UserView) -> GetJson {
+pub fn to_json(view: &UserSnapshot) -> GetJson {
     let names = view.group_names();
     GetJson {
         user: view.user.clone(),
+        pinned: view.conversations.iter().filter(|c| c.pinned).count(),
+        marked: view.marked_count(),
+        marked_limit: MAX_MARKED_CONVERSATIONS,
         conversations: view
             .conversations
             .iter()
-            .map(|c| ConversationJson {
-                conversation: c.peer.conversation_id(),
-                kind: kind(&c.peer),
-                pinned: c.pinned,
-                msg_time: c.msg_time,
-                standard_mark: MarkJson::from(&c.mark),
-                custom_mark: c.custom_mark.clone(),
-                groups: group_names(&c.group_ids, &names),
-            })
+            .map(|c| ConversationJson::new(c, &names))
             .collect(),
         groups: view
             .groups
@@ -95,7 +74,7 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 /// The human form: a summary line, the groups, and an aligned table.
-pub fn to_text(view: &UserView) -> String {
+pub fn to_text(view: &UserSnapshot) -> String {
     let names = view.group_names();
     let pinned = view.conversations.iter().filter(|c| c.pinned).count();
     let mut out = format!(
@@ -129,7 +108,7 @@ pub fn to_text(view: &UserView) -> String {
         "CUSTOM",
     ]);
     for c in &view.conversations {
-        let groups = group_names(&c.group_ids, &names);
+        let groups = group_names_of(&c.groups, &names);
         table.row(vec![
             c.peer.conversation_id(),
             if c.pinned { "pin" } else { "-" }.into(),
@@ -146,10 +125,10 @@ pub fn to_text(view: &UserView) -> String {
             },
             c.mark.value.hex(),
             quoted(&c.mark.raw),
-            if c.custom_mark.is_empty() {
+            if c.custom.is_empty() {
                 "-".into()
             } else {
-                quoted(&c.custom_mark)
+                quoted(&c.custom)
             },
         ]);
     }
@@ -161,7 +140,16 @@ pub fn run(args: GetArgs) -> Result<ExitCode, String> {
     let user = connect::user_id(&args.user)?;
     let client = connect::client(&args.conn)?;
     let rt = connect::runtime()?;
-    match rt.block_on(load_user(&client, &user)) {
+    let progress = Progress::new();
+    let loaded = rt.block_on(load_user(&client, &user, |p| {
+        progress.show(&format!(
+            "loading {user}: {} page(s), {} conversation(s)",
+            p.pages,
+            thousands(p.rows)
+        ));
+    }));
+    progress.finish();
+    match loaded {
         Ok(view) => {
             if args.json {
                 print_json(&to_json(&view))?;

@@ -7,14 +7,13 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::connect;
-use super::load::contact_groups;
-use super::output::{
-    ErrorJson, ItemOutcome, Table, emit, failure_lines, kind, outcomes_of, print_json, quoted,
-};
-use crate::api::wire::{ContactOptType, GroupItem};
+use super::output::{ErrorJson, Table, emit, failure_lines, kind, print_json, quoted};
 use crate::api::{ApiError, Client, groups};
 use crate::cli::{GroupsAction, GroupsArgs};
-use crate::domain::{MAX_GROUP_CONTACT_ITEMS, MAX_GROUPS, Peer, batches};
+use crate::domain::{MAX_GROUPS, Peer};
+use crate::service;
+use crate::service::groups::{GroupOp, GroupOutcome};
+use crate::service::load::contact_groups;
 
 /// Checks a group name: 1..=32 bytes of UTF-8, no control characters.
 pub fn validate_name(what: &str, name: &str) -> Result<(), String> {
@@ -49,6 +48,10 @@ pub struct GroupsJson {
     pub results: Vec<ItemJson>,
     /// A call that failed as a whole.
     pub error: Option<ErrorJson>,
+    /// When the answer was lost: what re-reading the groups showed (the outcome above is
+    /// that truth).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,208 +87,83 @@ pub struct ListGroupJson {
     pub conversations: Vec<String>,
 }
 
-/// What an action did: the group, the old name, per-conversation outcomes, a failed call.
-struct Done {
-    action: &'static str,
-    group: Option<GroupItem>,
-    old_name: Option<String>,
-    items: Vec<(Peer, ItemOutcome)>,
-    error: Option<ApiError>,
+/// The JSON of an operation's outcome.
+fn json_of(user: &str, done: &GroupOutcome) -> GroupsJson {
+    GroupsJson {
+        user: user.to_owned(),
+        action: done.op.verb(),
+        group: done.group.as_ref().map(|g| GroupJson {
+            name: g.group_name.clone(),
+            id: g.group_id,
+        }),
+        old_name: match &done.op {
+            GroupOp::Rename { old, .. } => Some(old.clone()),
+            _ => None,
+        },
+        ok: done.ok(),
+        results: done
+            .items
+            .iter()
+            .map(|(peer, o)| ItemJson {
+                user: user.to_owned(),
+                conversation: peer.conversation_id(),
+                kind: kind(peer),
+                ok: o.is_ok(),
+                result_code: o.code(),
+                result_info: o.info(),
+                meaning: o.meaning(),
+            })
+            .collect(),
+        error: done.error.as_ref().map(ErrorJson::from),
+        recovered: done.recovered.clone(),
+    }
 }
 
-impl Done {
-    fn new(action: &'static str) -> Self {
-        Done {
-            action,
-            group: None,
-            old_name: None,
-            items: Vec::new(),
-            error: None,
-        }
-    }
-
-    fn ok(&self) -> bool {
-        self.error.is_none() && self.items.iter().all(|(_, o)| o.is_ok())
-    }
-
-    fn json(&self, user: &str) -> GroupsJson {
-        GroupsJson {
-            user: user.to_owned(),
-            action: self.action,
-            group: self.group.as_ref().map(|g| GroupJson {
-                name: g.group_name.clone(),
-                id: g.group_id,
-            }),
-            old_name: self.old_name.clone(),
-            ok: self.ok(),
-            results: self
-                .items
-                .iter()
-                .map(|(peer, o)| ItemJson {
-                    user: user.to_owned(),
-                    conversation: peer.conversation_id(),
-                    kind: kind(peer),
-                    ok: o.is_ok(),
-                    result_code: o.code(),
-                    result_info: o.info(),
-                    meaning: o.meaning(),
-                })
-                .collect(),
-            error: self.error.as_ref().map(ErrorJson::from),
-        }
-    }
-
-    fn text(&self, user: &str) -> String {
-        let mut out = String::new();
-        if let Some(g) = &self.group {
-            let name = quoted(&g.group_name);
-            let id = g.group_id;
-            let line = match (self.action, &self.old_name) {
-                ("create", _) => format!("{user}: created group {name} (id {id})"),
-                ("rename", Some(old)) => {
-                    format!("{user}: renamed group {} to {name} (id {id})", quoted(old))
-                }
-                ("add", _) => format!("{user}: added to group {name} (id {id})"),
-                ("remove", _) => format!("{user}: removed from group {name} (id {id})"),
-                ("delete", _) => format!("{user}: deleted group {name} (id {id})"),
-                _ => format!("{user}: {} group {name} (id {id})", self.action),
-            };
-            out.push_str(&line);
-            out.push('\n');
-        }
-        if !self.items.is_empty() {
-            let mut table = Table::new(&["CONVERSATION", "RESULT"]);
-            for (peer, o) in &self.items {
-                table.row(vec![
-                    peer.conversation_id(),
-                    if o.is_ok() {
-                        "ok (ResultCode 0)".into()
-                    } else {
-                        format!("FAILED {}", o.short())
-                    },
-                ]);
+/// The human form of an operation's outcome.
+fn text_of(user: &str, done: &GroupOutcome) -> String {
+    let mut out = String::new();
+    if let Some(g) = &done.group {
+        let name = quoted(&g.group_name);
+        let id = if g.group_id == 0 {
+            String::new()
+        } else {
+            format!(" (id {})", g.group_id)
+        };
+        let line = match &done.op {
+            GroupOp::Create { .. } => format!("{user}: created group {name}{id}"),
+            GroupOp::Rename { old, .. } => {
+                format!("{user}: renamed group {} to {name}{id}", quoted(old))
             }
-            out.push_str(&table.render());
-            let failures = failure_lines(self.items.iter().map(|(p, o)| (p, o)));
-            if !failures.is_empty() {
-                out.push_str("\nfailed:\n");
-                out.push_str(&failures);
-            }
-        }
-        out
+            GroupOp::Add { .. } => format!("{user}: added to group {name}{id}"),
+            GroupOp::Remove { .. } => format!("{user}: removed from group {name}{id}"),
+            GroupOp::Delete { .. } => format!("{user}: deleted group {name}{id}"),
+        };
+        out.push_str(&line);
+        out.push('\n');
     }
-}
-
-async fn create(client: &Client, user: &str, name: &str, peers: &[Peer]) -> Done {
-    let mut done = Done::new("create");
-    let mut chunks = batches(peers, MAX_GROUP_CONTACT_ITEMS);
-    let first = chunks.next().unwrap_or(&[]);
-    let req = groups::create_request(user, name, first);
-    match client.create_contact_group(&req).await {
-        Ok(resp) => {
-            let (group, answers) = match resp.group_result_item.into_iter().next() {
-                Some(result) => (result.group_item, result.result_item),
-                None => (
-                    GroupItem {
-                        group_name: name.to_owned(),
-                        group_id: 0,
-                    },
-                    Vec::new(),
-                ),
-            };
-            done.group = Some(group);
-            done.items.extend(outcomes_of(
-                first,
-                answers
-                    .into_iter()
-                    .map(|r| (r.contact_item.0, r.result_code, r.result_info)),
-            ));
+    if let Some(r) = &done.recovered {
+        out.push_str(&format!("note: {r}\n"));
+    }
+    if !done.items.is_empty() {
+        let mut table = Table::new(&["CONVERSATION", "RESULT"]);
+        for (peer, o) in &done.items {
+            table.row(vec![
+                peer.conversation_id(),
+                if o.is_ok() {
+                    "ok (ResultCode 0)".into()
+                } else {
+                    format!("FAILED {}", o.short())
+                },
+            ]);
         }
-        Err(err) => {
-            done.error = Some(err);
-            return done;
+        out.push_str(&table.render());
+        let failures = failure_lines(done.items.iter().map(|(p, o)| (p, o)));
+        if !failures.is_empty() {
+            out.push_str("\nfailed:\n");
+            out.push_str(&failures);
         }
     }
-    // more than 100 initial conversations: the rest are added like `groups add`
-    for chunk in chunks {
-        let more = members(client, user, name, chunk, ContactOptType::Add).await;
-        done.items.extend(more.items);
-        if more.error.is_some() {
-            done.error = more.error;
-        }
-    }
-    done
-}
-
-async fn members(
-    client: &Client,
-    user: &str,
-    name: &str,
-    peers: &[Peer],
-    op: ContactOptType,
-) -> Done {
-    let mut done = Done::new(match op {
-        ContactOptType::Add => "add",
-        ContactOptType::Remove => "remove",
-    });
-    for chunk in batches(peers, MAX_GROUP_CONTACT_ITEMS) {
-        let req = groups::members_request(user, name, chunk, op);
-        match client.update_contact_group(&req).await {
-            Ok(resp) => {
-                let result = resp.update_group_result;
-                done.group = Some(GroupItem {
-                    group_name: result.group_name,
-                    group_id: result.group_id,
-                });
-                done.items.extend(outcomes_of(
-                    chunk,
-                    result
-                        .contact_result_item
-                        .into_iter()
-                        .map(|r| (r.contact_item.0, r.result_code, r.result_info)),
-                ));
-            }
-            Err(err) => {
-                for peer in chunk {
-                    done.items
-                        .push((peer.clone(), ItemOutcome::CallFailed(err.clone())));
-                }
-                done.error = Some(err);
-            }
-        }
-    }
-    done
-}
-
-async fn rename(client: &Client, user: &str, old: &str, new: &str) -> Done {
-    let mut done = Done::new("rename");
-    done.old_name = Some(old.to_owned());
-    let req = groups::rename_request(user, old, new);
-    match client.update_contact_group(&req).await {
-        Ok(resp) => {
-            done.group = Some(GroupItem {
-                group_name: resp.update_group_result.group_name,
-                group_id: resp.update_group_result.group_id,
-            });
-        }
-        Err(err) => done.error = Some(err),
-    }
-    done
-}
-
-async fn delete(client: &Client, user: &str, name: &str) -> Done {
-    let mut done = Done::new("delete");
-    let req = groups::delete_request(user, name);
-    match client.del_contact_group(&req).await {
-        Ok(resp) => {
-            done.group = Some(resp.group_item.into_iter().next().unwrap_or(GroupItem {
-                group_name: name.to_owned(),
-                group_id: 0,
-            }));
-        }
-        Err(err) => done.error = Some(err),
-    }
-    done
+    out
 }
 
 fn list_text(list: &ListJson) -> String {
@@ -346,9 +224,9 @@ struct ListErrorJson<'a> {
     error: ErrorJson,
 }
 
-pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
+/// Checks every input before anything is sent: the user, the names, the conversations.
+fn check(args: &GroupsArgs) -> Result<(String, Vec<Peer>), String> {
     let user = connect::user_id(&args.user)?;
-    // check every input before anything is sent
     let peers = match &args.action {
         GroupsAction::List => Vec::new(),
         GroupsAction::Create {
@@ -383,6 +261,34 @@ pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
             Vec::new()
         }
     };
+    Ok((user, peers))
+}
+
+/// An input error with `--json`: the error on stdout too.
+#[derive(Debug, Serialize)]
+struct InputErrorJson<'a> {
+    user: &'a str,
+    ok: bool,
+    error: ErrorJson,
+}
+
+pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
+    let (user, peers) = match check(&args) {
+        Ok(checked) => checked,
+        Err(message) => {
+            if args.json {
+                let _ = print_json(&InputErrorJson {
+                    user: &args.user,
+                    ok: false,
+                    error: ErrorJson {
+                        code: None,
+                        message: message.clone(),
+                    },
+                });
+            }
+            return Err(message);
+        }
+    };
     let client = connect::client(&args.conn)?;
     let rt = connect::runtime()?;
 
@@ -412,29 +318,28 @@ pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
         };
     }
 
-    let done = rt.block_on(async {
-        match &args.action {
-            GroupsAction::Create { name, .. } => create(&client, &user, name, &peers).await,
-            GroupsAction::Rename { old, new } => rename(&client, &user, old, new).await,
-            GroupsAction::Add { name, .. } => {
-                members(&client, &user, name, &peers, ContactOptType::Add).await
-            }
-            GroupsAction::Remove { name, .. } => {
-                members(&client, &user, name, &peers, ContactOptType::Remove).await
-            }
-            GroupsAction::Delete { name } => delete(&client, &user, name).await,
-            GroupsAction::List => Done::new("list"),
-        }
-    });
+    let op = match args.action {
+        GroupsAction::Create { name, .. } => GroupOp::Create { name, peers },
+        GroupsAction::Rename { old, new } => GroupOp::Rename { old, new },
+        GroupsAction::Add { name, .. } => GroupOp::Add { name, peers },
+        GroupsAction::Remove { name, .. } => GroupOp::Remove { name, peers },
+        GroupsAction::Delete { name } => GroupOp::Delete { name },
+        GroupsAction::List => return Ok(ExitCode::SUCCESS),
+    };
+    let data_dir = crate::config::data_dir();
+    let done = rt.block_on(service::groups::run(&client, &user, op, false, Some(&data_dir)));
     if args.json {
-        print_json(&done.json(&user))?;
+        print_json(&json_of(&user, &done))?;
     } else {
-        emit(&done.text(&user))?;
+        emit(&text_of(&user, &done))?;
+    }
+    if let Some(e) = &done.audit_error {
+        eprintln!("convmark: warning: {e}");
     }
     if let Some(err) = &done.error {
         eprintln!(
             "convmark: groups {} failed: {}",
-            done.action,
+            done.op.verb(),
             err.describe()
         );
     }

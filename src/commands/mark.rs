@@ -1,6 +1,9 @@
 //! `convmark mark`: set or clear standard mark bits and set the custom mark of one or many
-//! conversations, without the TUI. Everything is checked before anything is sent; batches
-//! of 100 go out concurrently under the client's pacer; the result is read back.
+//! conversations, of one user or of many (`--from` with `USER CONVERSATION` lines), without
+//! the TUI. Everything is checked before anything is sent; each user is read first, so only
+//! the bits that change are sent, nothing for a conversation already as asked, and a change
+//! that would take a user over the 1,000 limit is refused for that user; the calls of all
+//! users go out concurrently through one pacer; what was sent is read back and audited.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -10,35 +13,33 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::connect;
-use super::load;
 use super::output::{
-    ErrorJson, ItemOutcome, MarkJson, Progress, Table, emit, extension_bits, failure_lines,
-    internal_marks, kind, outcomes_of, print_json, quoted,
+    ErrorJson, MarkJson, Progress, Table, emit, extension_bits, internal_marks, kind, print_json,
+    quoted, thousands,
 };
-use crate::api::wire::{ContactRecord, MarkContactRequest, MarkItem};
+use crate::api::wire::ContactRecord;
 use crate::api::{ApiError, Client};
 use crate::cli::MarkArgs;
-use crate::domain::{
-    BitIndex, CustomMark, MAX_MARK_ITEMS, MarkChange, MarkSet, OptType, Peer, StagedEdit, batches,
-    validate_id,
-};
+use crate::domain::{BitIndex, CustomMark, MarkSet, Peer, StagedEdit, validate_id};
+use crate::service::commit::{CallDone, CommitReport, commit};
+use crate::service::load::{contact_groups, search};
+use crate::service::outcome::ItemOutcome;
+use crate::service::plan::{MarkPlan, MarkState, OverLimit, check_mark_limit, plan_marks};
 
-/// Batches in flight at once; the client's pacer keeps the call rate under the limit.
-const CONCURRENT_CALLS: usize = 16;
+/// Users read (and read back) at once.
+const CONCURRENT_USERS: usize = 16;
 
-/// What to send, checked: the conversations and one edit applied to each.
+/// The change every conversation gets, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkPlan {
-    pub user: String,
-    pub peers: Vec<Peer>,
+pub struct Change {
     pub set: Vec<u8>,
     pub clear: Vec<u8>,
     pub custom: Option<CustomMark>,
 }
 
-impl MarkPlan {
-    /// The staged edit every conversation gets, in the domain's terms (for the audit log).
-    fn edit(&self) -> StagedEdit {
+impl Change {
+    /// What is wanted of each conversation, before it is made minimal against the server.
+    pub fn want(&self) -> StagedEdit {
         let set = |bits: &[u8]| MarkSet::from_indices(bits.iter().map(|b| i64::from(*b)));
         StagedEdit {
             set: set(&self.set).unwrap_or_default(),
@@ -47,26 +48,33 @@ impl MarkPlan {
         }
     }
 
-    pub fn opt_type(&self) -> OptType {
-        let bits = !(self.set.is_empty() && self.clear.is_empty());
-        match (bits, self.custom.is_some()) {
-            (true, true) => OptType::Both,
-            (false, true) => OptType::Custom,
-            _ => OptType::Standard,
+    fn describe(&self) -> String {
+        let mut what = Vec::new();
+        if !self.set.is_empty() {
+            what.push(format!("set {:?}", self.set));
         }
+        if !self.clear.is_empty() {
+            what.push(format!("clear {:?}", self.clear));
+        }
+        if let Some(c) = &self.custom {
+            what.push(format!("custom mark {}", quoted(c.as_str())));
+        }
+        what.join(", ")
     }
+}
 
-    /// The wire item for one conversation: exactly the bits the user gave. The CLI does not
-    /// know the current values, so it sends what was asked; the server ignores no-ops.
-    pub fn item(&self, peer: &Peer) -> MarkItem {
-        let list = |v: &Vec<u8>| (!v.is_empty()).then(|| v.clone());
-        MarkItem {
-            opt_type: self.opt_type(),
-            contact_item: peer.clone().into(),
-            set_mark: list(&self.set),
-            clear_mark: list(&self.clear),
-            custom_mark: self.custom.as_ref().map(|c| c.as_str().to_owned()),
-        }
+/// Whose conversations: one user (`--user`), or many (`USER CONVERSATION` lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets {
+    /// Each user once, in the order first named, with its conversations (each once).
+    pub users: Vec<(String, Vec<Peer>)>,
+    /// `--from` gave `USER CONVERSATION` lines (no `--user`).
+    pub many: bool,
+}
+
+impl Targets {
+    pub fn conversations(&self) -> usize {
+        self.users.iter().map(|(_, p)| p.len()).sum()
     }
 }
 
@@ -91,12 +99,14 @@ pub fn parse_bits(flag: &str, values: &[String]) -> Result<Vec<u8>, String> {
     Ok(bits)
 }
 
-/// `--to`: a user, written `c2c_USERID` or bare.
+/// `--to`: a user, written `c2c_USERID` or bare (a `group_` ID is refused: use `--group`).
 fn parse_to(text: &str) -> Result<Peer, String> {
-    let id = text.trim();
-    let id = id.strip_prefix("c2c_").unwrap_or(id);
-    validate_id(id).map_err(|e| format!("--to: {e}"))?;
-    Ok(Peer::User(id.to_owned()))
+    match Peer::parse(text).map_err(|e| format!("--to: {e}"))? {
+        Peer::Group(id) => Err(format!(
+            "--to: {text:?} is a group conversation; give it with --group {id}"
+        )),
+        user => Ok(user),
+    }
 }
 
 /// `--group`: a group, written `group_GROUPID` or bare.
@@ -107,41 +117,94 @@ fn parse_group(text: &str) -> Result<Peer, String> {
     Ok(Peer::Group(id.to_owned()))
 }
 
-/// Reads one conversation per line; blank lines and `#` comments are skipped. A bad line
-/// is an error naming its number.
-pub fn parse_lines(name: &str, text: &str) -> Result<Vec<Peer>, String> {
-    let mut peers = Vec::new();
+/// One line of a `--from` file: a conversation, or a user and a conversation.
+enum Line {
+    One(Peer),
+    Two(String, Peer),
+}
+
+/// Reads a `--from` file: blank lines and `#` comments are skipped; each other line is one
+/// conversation (with `--user`) or `USER CONVERSATION` (without). A bad line is an error
+/// naming its number.
+pub fn parse_lines(
+    name: &str,
+    text: &str,
+    with_user: bool,
+) -> Result<Vec<(Option<String>, Peer)>, String> {
+    let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let peer = Peer::parse(line).map_err(|e| format!("{name}:{}: {e}", n + 1))?;
-        peers.push(peer);
+        let at = format!("{name}:{}", n + 1);
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let parsed = match fields.as_slice() {
+            [conv] => Line::One(Peer::parse(conv).map_err(|e| format!("{at}: {e}"))?),
+            [user, conv] => Line::Two(
+                connect::user_id(user).map_err(|e| format!("{at}: {e}"))?,
+                Peer::parse(conv).map_err(|e| format!("{at}: {e}"))?,
+            ),
+            _ => {
+                return Err(format!(
+                    "{at}: {} fields; a line is one conversation (with --user) or USER CONVERSATION (without)",
+                    fields.len()
+                ));
+            }
+        };
+        out.push(match (parsed, with_user) {
+            (Line::One(peer), true) => (None, peer),
+            (Line::Two(user, peer), false) => (Some(user), peer),
+            (Line::Two(..), true) => {
+                return Err(format!(
+                    "{at}: two fields, but --user is given; with --user each line is one conversation (USER CONVERSATION lines are for many users, without --user)"
+                ));
+            }
+            (Line::One(_), false) => {
+                return Err(format!(
+                    "{at}: one field; without --user each line is USER CONVERSATION (or give --user USER)"
+                ));
+            }
+        });
     }
-    if peers.is_empty() {
+    if out.is_empty() {
         return Err(format!("{name}: no conversations in it"));
     }
-    Ok(peers)
+    Ok(out)
 }
 
-fn read_from(path: &Path) -> Result<Vec<Peer>, String> {
+fn read_from(path: &Path, with_user: bool) -> Result<Vec<(Option<String>, Peer)>, String> {
     if path.as_os_str() == "-" {
         let text = std::io::read_to_string(std::io::stdin())
             .map_err(|e| format!("--from -: cannot read stdin: {e}"))?;
-        parse_lines("stdin", &text)
+        parse_lines("stdin", &text, with_user)
     } else {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("--from {}: {e}", path.display()))?;
-        parse_lines(&path.display().to_string(), &text)
+        parse_lines(&path.display().to_string(), &text, with_user)
     }
 }
 
-/// Checks every argument; nothing is sent when this fails.
-pub fn plan(args: &MarkArgs) -> Result<MarkPlan, String> {
-    let user = connect::user_id(&args.user)?;
+/// Checks the change: bits in range, not both set and cleared, reserved bits only with
+/// `--allow-reserved`, a custom mark that fits.
+pub fn parse_change(args: &MarkArgs) -> Result<Change, String> {
     let set = parse_bits("--set", &args.set)?;
     let clear = parse_bits("--clear", &args.clear)?;
+    if let Some(both) = set.iter().find(|b| clear.contains(b)) {
+        return Err(format!(
+            "bit {both} is in both --set and --clear; give it in one of them"
+        ));
+    }
+    if !args.allow_reserved
+        && let Some(r) = set
+            .iter()
+            .chain(&clear)
+            .find(|b| BitIndex::new(i64::from(**b)).is_ok_and(BitIndex::is_reserved))
+    {
+        return Err(format!(
+            "bit {r} is reserved for Chat's internal use (wire indices 4..=31); changing it may break clients; add --allow-reserved to send it anyway"
+        ));
+    }
     let custom = match &args.custom {
         Some(text) => Some(CustomMark::new(text.as_str()).map_err(|e| format!("--custom: {e}"))?),
         None => None,
@@ -149,104 +212,314 @@ pub fn plan(args: &MarkArgs) -> Result<MarkPlan, String> {
     if set.is_empty() && clear.is_empty() && custom.is_none() {
         return Err("nothing to change: give --set BITS, --clear BITS or --custom TEXT".into());
     }
-    let mut peers = Vec::new();
+    Ok(Change { set, clear, custom })
+}
+
+/// Checks the targets; nothing is sent when this fails.
+pub fn parse_targets(args: &MarkArgs) -> Result<Targets, String> {
+    let user = args.user.as_deref().map(connect::user_id).transpose()?;
+    let mut named: Vec<(Option<String>, Peer)> = Vec::new();
     for to in &args.to {
-        peers.push(parse_to(to)?);
+        named.push((None, parse_to(to)?));
     }
     for group in &args.group {
-        peers.push(parse_group(group)?);
+        named.push((None, parse_group(group)?));
+    }
+    if user.is_none() && !named.is_empty() {
+        return Err("--to and --group need --user USER (whose conversations they are)".into());
     }
     if let Some(path) = &args.from {
-        peers.extend(read_from(path)?);
+        named.extend(read_from(path, user.is_some())?);
     }
-    if peers.is_empty() {
+    if named.is_empty() {
         return Err("no conversation: give --to USER, --group GROUP or --from FILE".into());
     }
+    let mut users: Vec<(String, Vec<Peer>)> = Vec::new();
     let mut seen = HashSet::new();
-    peers.retain(|p| seen.insert(p.clone()));
-    Ok(MarkPlan {
-        user,
-        peers,
-        set,
-        clear,
-        custom,
+    for (line_user, peer) in named {
+        let Some(u) = line_user.or_else(|| user.clone()) else {
+            continue;
+        };
+        if !seen.insert((u.clone(), peer.clone())) {
+            continue;
+        }
+        match users.iter_mut().find(|(x, _)| *x == u) {
+            Some((_, peers)) => peers.push(peer),
+            None => users.push((u, vec![peer])),
+        }
+    }
+    Ok(Targets {
+        users,
+        many: user.is_none(),
     })
 }
 
-/// The outcome of every conversation, plus the number of mark_contact calls made.
-pub async fn send(client: &Client, plan: &MarkPlan) -> (HashMap<Peer, ItemOutcome>, usize) {
-    let progress = Progress::new("marking", plan.peers.len());
-    let chunks: Vec<&[Peer]> = batches(&plan.peers, MAX_MARK_ITEMS).collect();
-    let calls = chunks.len();
-    let mut answers = futures::stream::iter(chunks.into_iter().map(|chunk| {
-        let req = MarkContactRequest {
-            from_account: plan.user.clone(),
-            mark_item: chunk.iter().map(|p| plan.item(p)).collect(),
-        };
-        async move { (chunk, client.mark_contact(&req).await) }
-    }))
-    .buffer_unordered(CONCURRENT_CALLS);
-    let mut outcomes = HashMap::new();
-    let mut done = 0;
-    progress.update(done);
-    while let Some((chunk, answer)) = answers.next().await {
-        match answer {
-            Ok(resp) => {
-                outcomes.extend(outcomes_of(
-                    chunk,
-                    resp.result_item
-                        .into_iter()
-                        .map(|r| (r.contact_item.0, r.result_code, r.result_info)),
-                ));
-            }
-            Err(err) => {
-                for peer in chunk {
-                    outcomes.insert(peer.clone(), ItemOutcome::CallFailed(err.clone()));
-                }
-            }
-        }
-        done += chunk.len();
-        progress.update(done);
-    }
-    progress.finish();
-    (outcomes, calls)
+/// What happened to one user.
+#[derive(Debug)]
+enum UserStage {
+    /// The user could not be read first: nothing was sent.
+    ReadFailed(ApiError),
+    /// The change would take the user over the limit: nothing was sent.
+    OverLimit(OverLimit),
+    /// Planned (and sent where something changes).
+    Planned(MarkPlan),
 }
 
-/// Appends one audit line per conversation the server answered for (success or not); a
-/// call that failed as a whole changed nothing and is not a commit.
-fn audit(client: &Client, plan: &MarkPlan, outcomes: &HashMap<Peer, ItemOutcome>) {
-    let config = client.config();
-    let edit = plan.edit();
-    let changes: Vec<(MarkChange, i64, &str)> = plan
-        .peers
-        .iter()
-        .filter_map(|peer| match outcomes.get(peer) {
-            Some(ItemOutcome::Answered { code, info }) => Some((
-                MarkChange {
-                    peer: peer.clone(),
-                    edit: edit.clone(),
-                },
-                *code,
-                info.as_str(),
-            )),
-            _ => None,
+/// One conversation's result, as `mark` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RowResult {
+    /// It already held what was asked: nothing was sent.
+    Unchanged,
+    Sent(ItemOutcome),
+    /// Not sent, for this reason (the user could not be read, or is over the limit).
+    Refused { code: Option<i64>, reason: String },
+}
+
+impl RowResult {
+    fn is_ok(&self) -> bool {
+        match self {
+            RowResult::Unchanged => true,
+            RowResult::Sent(o) => o.is_ok(),
+            RowResult::Refused { .. } => false,
+        }
+    }
+}
+
+/// Everything `mark` did, for the table and the JSON.
+struct Report<'a> {
+    change: &'a Change,
+    targets: &'a Targets,
+    stages: HashMap<String, UserStage>,
+    commit: CommitReport,
+    /// Per user: the conversations' values after (read back, or the fresh read for those
+    /// that did not change), or why they could not be read back.
+    values: HashMap<String, Result<HashMap<Peer, MarkState>, ApiError>>,
+}
+
+impl Report<'_> {
+    fn result(&self, user: &str, peer: &Peer) -> RowResult {
+        match self.stages.get(user) {
+            Some(UserStage::ReadFailed(e)) => RowResult::Refused {
+                code: e.code(),
+                reason: format!("not sent: the user could not be read first: {}", e.describe()),
+            },
+            Some(UserStage::OverLimit(e)) => RowResult::Refused {
+                code: None,
+                reason: format!("not sent: {e}"),
+            },
+            Some(UserStage::Planned(plan)) => {
+                if plan.unchanged.contains(peer) {
+                    return RowResult::Unchanged;
+                }
+                match self.commit.outcomes(user).get(peer) {
+                    Some(o) => RowResult::Sent((*o).clone()),
+                    None => RowResult::Sent(ItemOutcome::NotSent),
+                }
+            }
+            None => RowResult::Sent(ItemOutcome::NotSent),
+        }
+    }
+
+    fn value(&self, user: &str, peer: &Peer) -> Option<&MarkState> {
+        self.values.get(user)?.as_ref().ok()?.get(peer)
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (&str, &Peer, RowResult)> {
+        self.targets.users.iter().flat_map(move |(user, peers)| {
+            peers
+                .iter()
+                .map(move |p| (user.as_str(), p, self.result(user, p)))
         })
-        .collect();
-    let records = crate::audit::answered(
-        config.sdkappid,
-        &config.identifier,
-        &plan.user,
-        changes.iter().map(|(c, code, info)| (c, *code, *info)),
-    );
-    if let Err(e) = crate::audit::write(&crate::config::data_dir(), &records) {
-        eprintln!("convmark: warning: {e}");
+    }
+
+    fn failed(&self) -> usize {
+        self.rows().filter(|(_, _, r)| !r.is_ok()).count()
+    }
+
+    fn unchanged(&self) -> usize {
+        self.rows()
+            .filter(|(_, _, r)| *r == RowResult::Unchanged)
+            .count()
+    }
+
+    fn read_back_errors(&self) -> Vec<(&str, &ApiError)> {
+        self.targets
+            .users
+            .iter()
+            .filter_map(|(u, _)| match self.values.get(u) {
+                Some(Err(e)) => Some((u.as_str(), e)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn json(&self) -> MarkJsonOut {
+        let results: Vec<ItemJson> = self
+            .rows()
+            .map(|(user, peer, result)| {
+                let value = self.value(user, peer);
+                let (code, info, meaning) = match &result {
+                    RowResult::Unchanged => (
+                        None,
+                        "it already held what was asked: nothing was sent".to_owned(),
+                        "unchanged".to_owned(),
+                    ),
+                    RowResult::Sent(o) => (o.code(), o.info(), o.meaning()),
+                    RowResult::Refused { code, reason } => {
+                        (*code, reason.clone(), "not sent".to_owned())
+                    }
+                };
+                ItemJson {
+                    user: user.to_owned(),
+                    conversation: peer.conversation_id(),
+                    kind: kind(peer),
+                    ok: result.is_ok(),
+                    sent: matches!(result, RowResult::Sent(ref o) if *o != ItemOutcome::NotSent),
+                    result_code: code,
+                    result_info: info,
+                    meaning,
+                    standard_mark: value.map(|v| MarkJson::from(&crate::api::wire::WireMark::from(v.value))),
+                    custom_mark: value.map(|v| v.custom.clone()),
+                }
+            })
+            .collect();
+        let failed = self.failed();
+        let errors = self.read_back_errors();
+        MarkJsonOut {
+            user: (!self.targets.many)
+                .then(|| self.targets.users.first().map(|(u, _)| u.clone()))
+                .flatten(),
+            users: self.targets.users.len(),
+            set: self.change.set.clone(),
+            clear: self.change.clear.clone(),
+            custom_mark: self.change.custom.as_ref().map(|c| c.as_str().to_owned()),
+            calls: self.commit.calls_sent,
+            ok: failed == 0 && errors.is_empty(),
+            succeeded: results.len() - failed,
+            failed,
+            unchanged: self.unchanged(),
+            results,
+            read_back_error: errors.first().map(|(_, e)| ErrorJson::from(*e)),
+            audit_id: self.commit.id.clone(),
+        }
+    }
+
+    fn text(&self) -> String {
+        let conversations = self.targets.conversations();
+        let unchanged = self.unchanged();
+        let whom = if self.targets.many {
+            format!(
+                "{} user(s), {} conversation(s)",
+                thousands(self.targets.users.len()),
+                thousands(conversations)
+            )
+        } else {
+            format!(
+                "{} conversation(s)",
+                thousands(conversations)
+            )
+        };
+        let lead = if self.targets.many {
+            format!("{} for {whom}", self.change.describe())
+        } else {
+            let user = self.targets.users.first().map_or("", |(u, _)| u.as_str());
+            format!("{user}: {} on {whom}", self.change.describe())
+        };
+        let calls = self.commit.calls_sent;
+        let mut out = if unchanged == 0 {
+            format!("{lead} in {calls} call(s)\n\n")
+        } else {
+            format!(
+                "{lead}: {} to change in {calls} call(s), {} already so (nothing sent for them)\n\n",
+                thousands(conversations - unchanged),
+                thousands(unchanged)
+            )
+        };
+        let mut header = vec!["CONVERSATION", "RESULT", "MARKS", "EXT BITS", "STANDARD", "RAW", "CUSTOM"];
+        if self.targets.many {
+            header.insert(0, "USER");
+        }
+        let mut table = Table::new(&header);
+        let mut failures = String::new();
+        let mut failed_calls: Vec<(String, usize)> = Vec::new();
+        for (user, peer, result) in self.rows() {
+            let mut row = Vec::new();
+            if self.targets.many {
+                row.push(user.to_owned());
+            }
+            row.push(peer.conversation_id());
+            row.push(match &result {
+                RowResult::Unchanged => "unchanged".into(),
+                RowResult::Sent(o) if o.is_ok() => "ok".into(),
+                RowResult::Sent(o) => format!("FAILED {}", o.short()),
+                RowResult::Refused { .. } => "NOT SENT".into(),
+            });
+            match self.value(user, peer) {
+                Some(v) => {
+                    let mark = crate::api::wire::WireMark::from(v.value);
+                    row.extend([
+                        internal_marks(&mark),
+                        extension_bits(&mark),
+                        mark.value.hex(),
+                        quoted(&mark.raw),
+                        if v.custom.is_empty() {
+                            "-".into()
+                        } else {
+                            quoted(&v.custom)
+                        },
+                    ]);
+                }
+                None => row.push("(not read back)".into()),
+            }
+            table.row(row);
+            let who = if self.targets.many {
+                format!("{user} {}", peer.conversation_id())
+            } else {
+                peer.conversation_id()
+            };
+            match result {
+                RowResult::Sent(ItemOutcome::CallFailed(e)) => {
+                    let text = e.describe();
+                    match failed_calls.iter_mut().find(|(t, _)| *t == text) {
+                        Some((_, n)) => *n += 1,
+                        None => failed_calls.push((text, 1)),
+                    }
+                }
+                RowResult::Sent(o) if !o.is_ok() => {
+                    failures.push_str(&format!("{who}: {}\n", o.describe()));
+                }
+                RowResult::Refused { reason, .. } => {
+                    failures.push_str(&format!("{who}: {reason}\n"));
+                }
+                _ => {}
+            }
+        }
+        for (text, n) in failed_calls {
+            failures.push_str(&format!(
+                "{n} conversation(s) not changed, the call failed: {text}\n"
+            ));
+        }
+        out.push_str(&table.render());
+        let failed = self.failed();
+        out.push_str(&format!(
+            "\n{} ok, {failed} failed\n",
+            thousands(conversations - failed)
+        ));
+        if !failures.is_empty() {
+            out.push_str("\nfailed:\n");
+            out.push_str(&failures);
+        }
+        out
     }
 }
 
 /// `mark --json`.
 #[derive(Debug, Serialize)]
 pub struct MarkJsonOut {
-    pub user: String,
+    /// The user; null with `USER CONVERSATION` lines (each result names its user).
+    pub user: Option<String>,
+    /// How many users.
+    pub users: usize,
     pub set: Vec<u8>,
     pub clear: Vec<u8>,
     /// The custom mark sent, null when not changed.
@@ -255,12 +528,16 @@ pub struct MarkJsonOut {
     pub calls: usize,
     /// True when every conversation succeeded and the read-back worked (exit 0).
     pub ok: bool,
-    /// Conversations that succeeded / failed.
+    /// Conversations that succeeded (or already held what was asked) / failed.
     pub succeeded: usize,
     pub failed: usize,
+    /// Conversations that already held what was asked (nothing sent for them).
+    pub unchanged: usize,
     pub results: Vec<ItemJson>,
-    /// Set when reading the new values back failed.
+    /// Set when reading the new values back failed (for the first user it failed for).
     pub read_back_error: Option<ErrorJson>,
+    /// The id of this commit in the audit log (`convmark undo ID`).
+    pub audit_id: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,187 +547,195 @@ pub struct ItemJson {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub ok: bool,
-    /// The item's ResultCode, or the call's error code; null when there is none (network).
+    /// Whether a call carried it (false: unchanged, or not sent).
+    pub sent: bool,
+    /// The item's ResultCode, or the call's error code; null when there is none.
     pub result_code: Option<i64>,
     /// The item's ResultInfo as the server wrote it, or why there is none.
     pub result_info: String,
     /// The code's meaning from the error table.
     pub meaning: String,
-    /// The value read back after the change; null when it could not be read.
+    /// The value after the change; null when it could not be read.
     pub standard_mark: Option<MarkJson>,
     pub custom_mark: Option<String>,
 }
 
-struct Report<'a> {
-    plan: &'a MarkPlan,
-    outcomes: &'a HashMap<Peer, ItemOutcome>,
-    calls: usize,
-    read_back: &'a Result<HashMap<Peer, ContactRecord>, ApiError>,
+fn state_of(record: Option<&ContactRecord>) -> MarkState {
+    record.map_or_else(MarkState::default, |r| MarkState {
+        value: r.standard_mark.value,
+        custom: r.custom_mark.clone().unwrap_or_default(),
+        grouped: r.contact_group_id.as_ref().is_some_and(|g| !g.is_empty()),
+    })
 }
 
-impl Report<'_> {
-    fn outcome(&self, peer: &Peer) -> ItemOutcome {
-        self.outcomes
-            .get(peer)
-            .cloned()
-            .unwrap_or(ItemOutcome::Missing)
-    }
-
-    fn record(&self, peer: &Peer) -> Option<&ContactRecord> {
-        self.read_back.as_ref().ok().and_then(|r| r.get(peer))
-    }
-
-    fn failed(&self) -> usize {
-        self.plan
-            .peers
-            .iter()
-            .filter(|p| !self.outcome(p).is_ok())
-            .count()
-    }
-
-    fn json(&self) -> MarkJsonOut {
-        let results: Vec<ItemJson> = self
-            .plan
-            .peers
-            .iter()
-            .map(|peer| {
-                let outcome = self.outcome(peer);
-                let record = self.record(peer);
-                ItemJson {
-                    user: self.plan.user.clone(),
-                    conversation: peer.conversation_id(),
-                    kind: kind(peer),
-                    ok: outcome.is_ok(),
-                    result_code: outcome.code(),
-                    result_info: outcome.info(),
-                    meaning: outcome.meaning(),
-                    standard_mark: record.map(|r| MarkJson::from(&r.standard_mark)),
-                    custom_mark: record.map(|r| r.custom_mark.clone().unwrap_or_default()),
+/// Reads each user, plans, refuses a user over the limit, commits all plans at once, reads
+/// back what was sent.
+async fn execute<'a>(
+    client: &Client,
+    change: &'a Change,
+    targets: &'a Targets,
+    progress: &Progress,
+) -> Report<'a> {
+    let want = change.want();
+    let total_users = targets.users.len();
+    // 1. a fresh read of every user: the current values and the record count
+    let mut reads = futures::stream::iter(targets.users.iter().map(|(user, peers)| {
+        let client = client.clone();
+        async move { (user, peers, contact_groups(&client, user).await) }
+    }))
+    .buffer_unordered(CONCURRENT_USERS);
+    let mut stages = HashMap::new();
+    let mut fresh: HashMap<String, HashMap<Peer, MarkState>> = HashMap::new();
+    let mut read = 0;
+    while let Some((user, peers, result)) = reads.next().await {
+        read += 1;
+        if targets.many {
+            progress.show(&format!("reading users: {read}/{}", thousands(total_users)));
+        }
+        let stage = match result {
+            Err(e) => UserStage::ReadFailed(e),
+            Ok((records, _)) => {
+                let records_now = records.len();
+                let by_peer: HashMap<&Peer, &ContactRecord> =
+                    records.iter().map(|r| (&r.contact.0, r)).collect();
+                let plan = plan_marks(
+                    user,
+                    |p| state_of(by_peer.get(p).copied()),
+                    peers.iter().map(|p| (p.clone(), want.clone())),
+                );
+                fresh.insert(
+                    user.clone(),
+                    plan.unchanged
+                        .iter()
+                        .map(|p| (p.clone(), state_of(by_peer.get(p).copied())))
+                        .collect(),
+                );
+                match check_mark_limit(records_now, &plan) {
+                    Ok(_) => UserStage::Planned(plan),
+                    Err(over) => UserStage::OverLimit(over),
                 }
-            })
-            .collect();
-        let failed = self.failed();
-        MarkJsonOut {
-            user: self.plan.user.clone(),
-            set: self.plan.set.clone(),
-            clear: self.plan.clear.clone(),
-            custom_mark: self.plan.custom.as_ref().map(|c| c.as_str().to_owned()),
-            calls: self.calls,
-            ok: failed == 0 && self.read_back.is_ok(),
-            succeeded: results.len() - failed,
-            failed,
-            results,
-            read_back_error: self.read_back.as_ref().err().map(ErrorJson::from),
-        }
-    }
-
-    fn text(&self) -> String {
-        let plan = self.plan;
-        let mut what = Vec::new();
-        if !plan.set.is_empty() {
-            what.push(format!("set {:?}", plan.set));
-        }
-        if !plan.clear.is_empty() {
-            what.push(format!("clear {:?}", plan.clear));
-        }
-        if let Some(c) = &plan.custom {
-            what.push(format!("custom mark {}", quoted(c.as_str())));
-        }
-        let mut out = format!(
-            "{}: {} on {} conversation(s) in {} call(s)\n\n",
-            plan.user,
-            what.join(", "),
-            plan.peers.len(),
-            self.calls
-        );
-        let mut table = Table::new(&[
-            "CONVERSATION",
-            "RESULT",
-            "MARKS",
-            "EXT BITS",
-            "STANDARD",
-            "RAW",
-            "CUSTOM",
-        ]);
-        for peer in &plan.peers {
-            let outcome = self.outcome(peer);
-            let mut row = vec![
-                peer.conversation_id(),
-                if outcome.is_ok() {
-                    "ok".into()
-                } else {
-                    format!("FAILED {}", outcome.short())
-                },
-            ];
-            match self.record(peer) {
-                Some(r) => row.extend([
-                    internal_marks(&r.standard_mark),
-                    extension_bits(&r.standard_mark),
-                    r.standard_mark.value.hex(),
-                    quoted(&r.standard_mark.raw),
-                    match r.custom_mark.as_deref() {
-                        None | Some("") => "-".into(),
-                        Some(c) => quoted(c),
-                    },
-                ]),
-                None => row.push("(not read back)".into()),
             }
-            table.row(row);
-        }
-        out.push_str(&table.render());
-        let failed = self.failed();
-        out.push_str(&format!(
-            "\n{} ok, {failed} failed\n",
-            plan.peers.len() - failed
-        ));
-        if failed > 0 {
-            let outcomes: Vec<(&Peer, ItemOutcome)> =
-                plan.peers.iter().map(|p| (p, self.outcome(p))).collect();
-            out.push_str("\nfailed:\n");
-            out.push_str(&failure_lines(outcomes.iter().map(|(p, o)| (*p, o))));
-        }
-        out
+        };
+        stages.insert(user.clone(), stage);
     }
+    drop(reads);
+    // 2. every user's calls in one stream, through the one pacer
+    let plans: Vec<MarkPlan> = targets
+        .users
+        .iter()
+        .filter_map(|(u, _)| match stages.get(u) {
+            Some(UserStage::Planned(p)) if !p.changes.is_empty() => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let total_calls: usize = plans.iter().map(MarkPlan::calls).sum();
+    let total_items: usize = plans.iter().map(|p| p.changes.len()).sum();
+    let done = std::sync::Mutex::new((0usize, 0usize));
+    let data_dir = crate::config::data_dir();
+    let report = commit(client, &plans, Some(&data_dir), |call: CallDone| {
+        if let Ok(mut d) = done.lock() {
+            d.0 += 1;
+            d.1 += call.items;
+            progress.show(&format!(
+                "marking: {}/{} calls, {}/{} conversations",
+                thousands(d.0),
+                thousands(total_calls),
+                thousands(d.1),
+                thousands(total_items)
+            ));
+        }
+    })
+    .await;
+    if let Some(e) = &report.audit_error {
+        eprintln!("convmark: warning: {e}");
+    }
+    // 3. read back what the server answered for (failed items too: their value is news)
+    let outcomes: HashMap<(&str, &Peer), &ItemOutcome> = report
+        .items
+        .iter()
+        .map(|i| ((i.user.as_str(), &i.planned.change.peer), &i.outcome))
+        .collect();
+    let mut backs = futures::stream::iter(targets.users.iter().filter_map(|(user, peers)| {
+        if !matches!(stages.get(user), Some(UserStage::Planned(_))) {
+            return None;
+        }
+        let answered: Vec<Peer> = peers
+            .iter()
+            .filter(|p| outcomes.get(&(user.as_str(), *p)).is_some_and(|o| o.is_answered()))
+            .cloned()
+            .collect();
+        let client = client.clone();
+        Some(async move {
+            let result = if answered.is_empty() {
+                Ok(HashMap::new())
+            } else {
+                search(&client, user, &answered).await.map(|(r, _)| r)
+            };
+            (user, result)
+        })
+    }))
+    .buffer_unordered(CONCURRENT_USERS);
+    let mut values = HashMap::new();
+    let mut back = 0;
+    while let Some((user, result)) = backs.next().await {
+        back += 1;
+        if targets.many {
+            progress.show(&format!("reading back: {back}/{}", thousands(total_users)));
+        }
+        let mut states = fresh.remove(user).unwrap_or_default();
+        let result = result.map(|records| {
+            states.extend(records.iter().map(|(p, r)| (p.clone(), state_of(Some(r)))));
+            states
+        });
+        values.insert(user.clone(), result);
+    }
+    drop(backs);
+    progress.finish();
+    Report {
+        change,
+        targets,
+        stages,
+        commit: report,
+        values,
+    }
+}
+
+/// `mark` input errors with `--json`: the error on stdout too.
+#[derive(Debug, Serialize)]
+struct InputErrorJson {
+    ok: bool,
+    error: ErrorJson,
 }
 
 pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
-    let plan = plan(&args)?;
+    let parsed = parse_change(&args).and_then(|c| Ok((c, parse_targets(&args)?)));
+    let (change, targets) = match parsed {
+        Ok(p) => p,
+        Err(message) => {
+            if args.json {
+                let _ = print_json(&InputErrorJson {
+                    ok: false,
+                    error: ErrorJson {
+                        code: None,
+                        message: message.clone(),
+                    },
+                });
+            }
+            return Err(message);
+        }
+    };
     let client = connect::client(&args.conn)?;
     let rt = connect::runtime()?;
-    let (outcomes, calls, read_back) = rt.block_on(async {
-        let (outcomes, calls) = send(&client, &plan).await;
-        audit(&client, &plan, &outcomes);
-        // read back what the server answered for (failed items too: their value is news);
-        // a call that failed as a whole has already said all there is to say
-        let answered: Vec<Peer> = plan
-            .peers
-            .iter()
-            .filter(|p| !matches!(outcomes.get(*p), Some(ItemOutcome::CallFailed(_)) | None))
-            .cloned()
-            .collect();
-        let read_back = if answered.is_empty() {
-            Ok(HashMap::new())
-        } else {
-            load::search(&client, &plan.user, &answered)
-                .await
-                .map(|(records, _)| records)
-        };
-        (outcomes, calls, read_back)
-    });
-    let report = Report {
-        plan: &plan,
-        outcomes: &outcomes,
-        calls,
-        read_back: &read_back,
-    };
-    if args.json {
-        print_json(&report.json())?;
+    let progress = Progress::new();
+    let report = rt.block_on(execute(&client, &change, &targets, &progress));
+    let printed = if args.json {
+        print_json(&report.json())
     } else {
-        emit(&report.text())?;
-    }
-    if let Err(err) = &read_back {
+        emit(&report.text())
+    };
+    for (user, err) in report.read_back_errors() {
         eprintln!(
-            "convmark: cannot read the new values back: {}",
+            "convmark: cannot read the new values of {user} back: {}",
             err.describe()
         );
     }
@@ -458,14 +743,20 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     if failed > 0 {
         eprintln!(
             "convmark: {failed} of {} conversation(s) failed",
-            plan.peers.len()
+            targets.conversations()
         );
     }
-    Ok(if failed > 0 || read_back.is_err() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    if let Err(e) = &printed {
+        // the calls went out: this is not "bad input, nothing sent" (exit 2)
+        eprintln!("convmark: {e}; the changes were sent, see the audit log");
+    }
+    Ok(
+        if failed > 0 || !report.read_back_errors().is_empty() || printed.is_err() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 #[cfg(test)]
@@ -490,8 +781,9 @@ mod tests {
     }
 
     #[test]
-    fn lines_skip_blanks_and_comments_and_name_a_bad_line() {
-        let peers = parse_lines("f", "# header\n\nc2c_bob\n  group_g1 \nbare\n").unwrap();
+    fn lines_are_one_conversation_with_a_user_and_two_fields_without() {
+        let peers = parse_lines("f", "# header\n\nc2c_bob\n  group_g1 \nbare\n", true).unwrap();
+        let peers: Vec<Peer> = peers.into_iter().map(|(_, p)| p).collect();
         assert_eq!(
             peers,
             vec![
@@ -500,31 +792,27 @@ mod tests {
                 Peer::User("bare".into())
             ]
         );
-        let e = parse_lines("f", "bob\n\ngroup_\n").unwrap_err();
+        let e = parse_lines("f", "bob\n\ngroup_\n", true).unwrap_err();
         assert!(e.starts_with("f:3:"), "{e}");
-        assert!(parse_lines("f", "# only a comment\n").is_err());
+        assert!(parse_lines("f", "# only a comment\n", true).is_err());
+        let many = parse_lines("f", "alice c2c_bob\nc2c_carol group_g1\n", false).unwrap();
+        assert_eq!(many[0], (Some("alice".into()), Peer::User("bob".into())));
+        assert_eq!(many[1].0.as_deref(), Some("carol"), "c2c_ is dropped from a user");
+        assert!(parse_lines("f", "alice bob\n", true).unwrap_err().contains("f:1"));
+        assert!(parse_lines("f", "bob\n", false).unwrap_err().contains("USER CONVERSATION"));
+        assert!(parse_lines("f", "a b c\n", false).unwrap_err().contains("3 fields"));
     }
 
     #[test]
-    fn the_item_carries_exactly_what_was_asked() {
-        let plan = MarkPlan {
-            user: "alice".into(),
-            peers: vec![],
+    fn the_want_carries_exactly_what_was_asked() {
+        let change = Change {
             set: vec![0, 32],
             clear: vec![1],
             custom: Some(CustomMark::new("vip").unwrap()),
         };
-        let item = plan.item(&Peer::Group("g1".into()));
-        assert_eq!(
-            serde_json::to_value(&item).unwrap(),
-            serde_json::json!({"OptType":3,"ContactItem":{"Type":2,"ToGroupId":"g1"},
-                "SetMark":[0,32],"ClearMark":[1],"CustomMark":"vip"})
-        );
-        let only_custom = MarkPlan {
-            set: vec![],
-            clear: vec![],
-            ..plan
-        };
-        assert_eq!(only_custom.opt_type(), OptType::Custom);
+        let want = change.want();
+        assert_eq!(want.set, MarkSet(1 | 1 << 32));
+        assert_eq!(want.clear, MarkSet(0b10));
+        assert_eq!(want.custom.unwrap().as_str(), "vip");
     }
 }

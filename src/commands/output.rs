@@ -1,40 +1,14 @@
 //! Output shared by `get`, `mark` and `groups`: the stable JSON shapes, an aligned text
 //! table, and how marks and result codes are written for people.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::api::ApiError;
-use crate::api::codes;
 use crate::api::wire::WireMark;
-use crate::domain::{BitIndex, BitKind, Peer};
-
-/// `"c2c"` or `"group"`.
-pub fn kind(peer: &Peer) -> &'static str {
-    match peer {
-        Peer::User(_) => "c2c",
-        Peer::Group(_) => "group",
-    }
-}
-
-/// A standard mark in JSON: `{hex, raw, bits}`; `raw` is the string the server sent.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct MarkJson {
-    pub hex: String,
-    pub raw: String,
-    pub bits: Vec<u8>,
-}
-
-impl From<&WireMark> for MarkJson {
-    fn from(mark: &WireMark) -> Self {
-        MarkJson {
-            hex: mark.value.hex(),
-            raw: mark.raw.clone(),
-            bits: mark.value.indices().map(BitIndex::get).collect(),
-        }
-    }
-}
+use crate::domain::{BitKind, Peer};
+pub use crate::service::ItemOutcome;
+pub use crate::service::json::{MarkJson, kind};
+pub use crate::service::outcome::outcomes_of;
 
 /// A failed call in JSON: `{code, message}`; `code` is null when the server gave none
 /// (network error, timeout, HTTP status, protocol error).
@@ -49,91 +23,6 @@ impl From<&ApiError> for ErrorJson {
         ErrorJson {
             code: err.code(),
             message: err.describe(),
-        }
-    }
-}
-
-/// The outcome of one conversation in a batch call, as `mark` and `groups` report it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ItemOutcome {
-    /// The server answered for this item.
-    Answered { code: i64, info: String },
-    /// The call carrying this item failed as a whole.
-    CallFailed(ApiError),
-    /// The server answered the call but said nothing about this item.
-    Missing,
-}
-
-/// Each conversation of one call with what the server answered for it, from the answer's
-/// `(conversation, ResultCode, ResultInfo)` items; `Missing` when it said nothing about one.
-pub fn outcomes_of(
-    sent: &[Peer],
-    answers: impl IntoIterator<Item = (Peer, i64, String)>,
-) -> Vec<(Peer, ItemOutcome)> {
-    let mut answered: HashMap<Peer, ItemOutcome> = answers
-        .into_iter()
-        .map(|(peer, code, info)| (peer, ItemOutcome::Answered { code, info }))
-        .collect();
-    sent.iter()
-        .map(|peer| {
-            let outcome = answered.remove(peer).unwrap_or(ItemOutcome::Missing);
-            (peer.clone(), outcome)
-        })
-        .collect()
-}
-
-impl ItemOutcome {
-    pub fn is_ok(&self) -> bool {
-        matches!(self, ItemOutcome::Answered { code: 0, .. })
-    }
-
-    pub fn code(&self) -> Option<i64> {
-        match self {
-            ItemOutcome::Answered { code, .. } => Some(*code),
-            ItemOutcome::CallFailed(e) => e.code(),
-            ItemOutcome::Missing => None,
-        }
-    }
-
-    /// `ResultInfo` as the server wrote it, or the reason there is none.
-    pub fn info(&self) -> String {
-        match self {
-            ItemOutcome::Answered { info, .. } => info.clone(),
-            ItemOutcome::CallFailed(e) => e.describe(),
-            ItemOutcome::Missing => "the server's answer has no ResultItem for it".into(),
-        }
-    }
-
-    /// The code's meaning and what to do, for people.
-    pub fn describe(&self) -> String {
-        match self {
-            ItemOutcome::Answered { code, info } => codes::describe_with_info(*code, info),
-            ItemOutcome::CallFailed(e) => format!("call failed: {}", e.describe()),
-            ItemOutcome::Missing => "no ResultItem in the answer for this conversation".into(),
-        }
-    }
-
-    /// A short result for a table cell: `ResultCode N`, `call failed` or `no result`.
-    pub fn short(&self) -> String {
-        match self {
-            ItemOutcome::Answered { code, .. } => format!("ResultCode {code}"),
-            ItemOutcome::CallFailed(e) => match e.code() {
-                Some(code) => format!("call failed, {code}"),
-                None => "call failed".into(),
-            },
-            ItemOutcome::Missing => "no result".into(),
-        }
-    }
-
-    /// `meaning` in JSON: the table's meaning of the code.
-    pub fn meaning(&self) -> String {
-        match self {
-            ItemOutcome::Answered { code, .. } => codes::meaning(*code).to_owned(),
-            ItemOutcome::CallFailed(e) => match e.code() {
-                Some(code) => codes::meaning(code).to_owned(),
-                None => e.describe(),
-            },
-            ItemOutcome::Missing => "no ResultItem in the answer".into(),
         }
     }
 }
@@ -283,28 +172,31 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), String> {
     emit(&text)
 }
 
-/// A progress line on stderr, only when stderr is a terminal: `label: done/total`.
+/// A progress line on stderr, only when stderr is a terminal (a pipe, a file or CI gets
+/// nothing): each `show` replaces the line, `finish` erases it.
 pub struct Progress {
     enabled: bool,
-    label: &'static str,
-    total: usize,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress::new()
+    }
 }
 
 impl Progress {
-    pub fn new(label: &'static str, total: usize) -> Self {
+    pub fn new() -> Self {
         use std::io::IsTerminal;
         Progress {
             enabled: std::io::stderr().is_terminal(),
-            label,
-            total,
         }
     }
 
-    pub fn update(&self, done: usize) {
+    pub fn show(&self, text: &str) {
         if self.enabled {
             use std::io::Write;
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r{}: {done}/{}", self.label, self.total);
+            let _ = write!(err, "\r\x1b[2K{text}");
             let _ = err.flush();
         }
     }
@@ -317,6 +209,19 @@ impl Progress {
             let _ = err.flush();
         }
     }
+}
+
+/// `1,234`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -346,17 +251,4 @@ mod tests {
         assert_eq!(t.render(), "NAME   X\n家人   1\nabcde  2\n");
     }
 
-    #[test]
-    fn outcome_of_a_failed_item_names_code_and_meaning() {
-        let o = ItemOutcome::Answered {
-            code: 51013,
-            info: "need Ultimate".into(),
-        };
-        assert!(!o.is_ok());
-        assert!(o.describe().contains("51013"), "{}", o.describe());
-        assert_eq!(o.meaning(), codes::meaning(51013));
-        let e = ItemOutcome::CallFailed(ApiError::Timeout);
-        assert_eq!(e.code(), None);
-        assert!(e.describe().contains("timed out"));
-    }
 }

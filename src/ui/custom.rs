@@ -1,29 +1,32 @@
-//! The custom mark editor (tui-input) with its live byte count, and the groups line.
+//! The custom mark pane: the whole mark, wrapped over as many rows as the layout gives it
+//! (old → new when one is staged); while editing, the tui-input editor, scrolled by display
+//! width so the end of the text and the cursor stay visible with CJK and emoji; the live
+//! byte count; the groups line.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::{App, Focus};
+use crate::app::{Action, App, Focus};
 use crate::domain::MAX_CUSTOM_MARK_BYTES;
+use crate::text::{ellipsize, skip_columns, wrap_columns};
 
 use super::theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let editing = app.editing_custom();
     let focused = app.focus == Focus::Custom;
     let current = app.current();
-    let (text, bytes) = if app.editing_custom {
-        let v = app.custom_input.value();
-        (v.to_owned(), v.len())
+    let bytes = if editing {
+        app.custom_input.value().len()
     } else {
-        let v = current.map_or("", |c| c.effective_custom());
-        (v.to_owned(), v.len())
+        current.map_or(0, |c| c.effective_custom().len())
     };
     let over = bytes > MAX_CUSTOM_MARK_BYTES;
     let count_style = if over {
         theme::error()
-    } else if app.editing_custom {
+    } else if editing {
         theme::guidance()
     } else {
         theme::muted()
@@ -43,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     if over {
         title.push(Span::styled("too long: cannot be staged ", theme::error()));
-    } else if current.is_some_and(|c| c.staged.custom.is_some()) && !app.editing_custom {
+    } else if current.is_some_and(|c| c.staged.custom.is_some()) && !editing {
         title.push(Span::styled("staged ", theme::staged()));
     }
     let groups = current.map(|c| app.group_names_of(c)).unwrap_or_default();
@@ -54,33 +57,56 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(theme::border(focused || app.editing_custom))
+        .border_style(theme::border(focused || editing))
         .title(Line::from(title))
-        .title_bottom(Span::styled(groups_text, theme::muted()));
+        .title_bottom(Span::styled(
+            ellipsize(&groups_text, usize::from(area.width.saturating_sub(2))),
+            theme::muted(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width.max(1));
-    if app.editing_custom {
+    if editing {
+        // keep one column for the cursor after the last character
         let scroll = app.custom_input.visual_scroll(width.saturating_sub(1));
-        let shown: String = text.chars().skip(scroll).collect();
-        frame.render_widget(Paragraph::new(shown), inner);
+        let shown = skip_columns(app.custom_input.value(), scroll);
+        frame.render_widget(Paragraph::new(shown.to_owned()), inner);
         let x = app.custom_input.visual_cursor().saturating_sub(scroll);
         let x = u16::try_from(x).unwrap_or(u16::MAX);
         frame.set_cursor_position(Position::new(
             inner.x.saturating_add(x.min(inner.width.saturating_sub(1))),
             inner.y,
         ));
-    } else if text.is_empty() {
+        return;
+    }
+    let text = app.custom_text();
+    if text.is_empty() {
         let hint = if current.is_some() {
-            format!(
-                "(none) · {} edits",
-                app.keys.hint(crate::app::Action::EditCustom)
-            )
+            format!("(none) · {} edits", app.keys.hint(Action::EditCustom))
         } else {
             String::new()
         };
         frame.render_widget(Paragraph::new(Span::styled(hint, theme::muted())), inner);
-    } else {
-        frame.render_widget(Paragraph::new(text), inner);
+        return;
     }
+    let rows = usize::from(inner.height);
+    let mut lines: Vec<String> = wrap_columns(&text, width);
+    if lines.len() > rows {
+        lines.truncate(rows);
+        if let Some(last) = lines.last_mut() {
+            *last = ellipsize(&format!("{last}…"), width);
+        }
+    }
+    let staged = current.is_some_and(|c| c.staged.custom.is_some());
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| {
+            if staged && l.starts_with('→') {
+                Line::styled(l, theme::staged())
+            } else {
+                Line::raw(l)
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }

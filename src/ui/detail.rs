@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::{App, RowResult};
+use crate::app::App;
 use crate::domain::BitIndex;
 
 use super::theme;
@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         };
         let mut value = vec![
             Span::styled("value ", theme::muted()),
-            Span::raw(hex(c.mark.value.0)),
+            Span::raw(hex(c.server.mark.value.0)),
         ];
         if !c.staged.is_empty() {
             value.push(Span::styled(" → ", theme::staged()));
@@ -44,16 +44,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             value.push(Span::styled(" staged", theme::staged()));
         }
         lines.push(Line::from(value));
-        lines.push(raw_line(&c.mark.raw, b));
+        lines.push(raw_line(&c.server.mark.raw, b));
         match &c.result {
-            Some(RowResult::Ok) => lines.push(Line::styled(
+            Some(o) if o.is_ok() => lines.push(Line::styled(
                 format!("✓ last commit: {}", crate::api::codes::describe(0)),
                 theme::ok(),
             )),
-            Some(RowResult::Failed { reason, .. }) => lines.push(Line::styled(
-                format!("✗ {reason}; still staged"),
-                theme::error(),
-            )),
+            Some(o) => {
+                let staged = if c.staged.is_empty() {
+                    "; the edit is no longer staged"
+                } else {
+                    "; still staged"
+                };
+                lines.push(Line::styled(
+                    format!("✗ last commit: {}{staged}", o.describe()),
+                    theme::error(),
+                ));
+            }
             None => {}
         }
     } else {
@@ -65,7 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
 fn bit_line(app: &App, b: BitIndex, wide: bool) -> Line<'static> {
     let state = match app.current() {
         Some(c) => {
-            let before = c.mark.value.contains(b);
+            let before = c.server.mark.value.contains(b);
             let after = c.effective().contains(b);
             let word = |on: bool| if on { "on" } else { "off" };
             if before == after {
@@ -77,7 +84,7 @@ fn bit_line(app: &App, b: BitIndex, wide: bool) -> Line<'static> {
                 Span::styled(format!("{}→{}", word(before), word(after)), theme::staged())
             }
         }
-        None => Span::raw(""),
+        None => Span::raw("no conversation"),
     };
     let mut meaning = match b.kind() {
         crate::domain::BitKind::Extension if !wide => "extension bit".to_owned(),

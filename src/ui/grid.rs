@@ -12,12 +12,13 @@ use crate::domain::BitIndex;
 use super::layout::tall_grid;
 use super::theme;
 
-/// On/off symbol of a cell: `●`/`○` for usable bits, `◆`/`·` for reserved ones.
+/// On/off symbol of a cell: `●`/`○` for usable bits, `■`/`·` for reserved ones (`◆` is
+/// the list's selection mark, so it is not used here).
 pub fn state_symbol(b: BitIndex, on: bool) -> &'static str {
     match (b.is_reserved(), on) {
         (false, true) => "●",
         (false, false) => "○",
-        (true, true) => "◆",
+        (true, true) => "■",
         (true, false) => "·",
     }
 }
@@ -26,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Focus::Grid;
     let current = app.current();
     let title = match current {
-        Some(c) => format!(" Bits of {} ", c.peer),
+        Some(c) => format!(" Bits of {} ", c.peer()),
         None => " Bits ".to_owned(),
     };
     let cell_width = usize::from(area.width.saturating_sub(2) / 8).max(4);
@@ -40,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(" on ", theme::muted()),
             Span::raw("○"),
             Span::styled(" off ", theme::muted()),
-            Span::raw("◆·"),
+            Span::raw("■·"),
             Span::styled(" reserved 4-31 ", theme::muted()),
             Span::styled("+ -", theme::staged()),
             Span::styled(" staged ", theme::muted()),
@@ -68,7 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let (staged_sign, on_after) = match current {
                 Some(c) if c.staged.set.contains(b) => ("+", true),
                 Some(c) if c.staged.clear.contains(b) => ("-", false),
-                Some(c) => (" ", c.mark.value.contains(b)),
+                Some(c) => (" ", c.server.mark.value.contains(b)),
                 None => (" ", false),
             };
             let is_cursor = b == app.cursor;

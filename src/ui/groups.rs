@@ -7,13 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::App;
-use crate::app::groups::KEYS_HINT;
 use crate::domain::MAX_GROUPS;
 
 use super::theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(popup) = app.groups_popup else {
+    let Some(popup) = app.groups_popup() else {
         return;
     };
     let list = app.group_list();
@@ -36,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ),
         theme::title(),
     )];
-    if app.group_busy {
+    if app.requests.group_busy() {
         title.push(Span::styled(
             format!("{} sending ", super::header::spinner(app)),
             theme::guidance(),
@@ -51,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     lines.push(match current {
         Some(c) => Line::from(vec![
             Span::styled("✓ = ", theme::muted()),
-            Span::raw(c.peer.conversation_id()),
+            Span::raw(c.peer().conversation_id()),
             Span::styled(" is in the group", theme::muted()),
         ]),
         None => Line::styled("No conversation is selected", theme::muted()),
@@ -71,7 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ));
     }
     for (i, (id, name)) in list.iter().enumerate().skip(offset).take(rows) {
-        let member = current.is_some_and(|c| c.groups.contains(id));
+        let member = current.is_some_and(|c| c.server.groups.contains(id));
         let cursor = if i == selected { "›" } else { " " };
         let check = if member { "✓" } else { " " };
         let shown: String = name.chars().take(name_width).collect();
@@ -91,13 +90,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::styled(text, style));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    let footer = if app.session.read_only {
-        "read-only: viewing only · ↑↓ move · Esc close"
-    } else {
-        KEYS_HINT
-    };
+    // the popup's own keys, from the live key map (the hint row says them too)
+    let footer: Vec<String> = crate::app::hints::hints(app)
+        .into_iter()
+        .map(|(k, what)| format!("{k} {what}"))
+        .collect();
+    let mut footer = footer.join(" · ");
+    if app.session.read_only {
+        footer = format!("read-only: viewing only · {footer}");
+    }
     if inner.height > 0 {
         let at = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
-        frame.render_widget(Paragraph::new(Span::styled(footer, theme::guidance())), at);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                crate::text::ellipsize(&footer, usize::from(inner.width)),
+                theme::guidance(),
+            )),
+            at,
+        );
     }
 }

@@ -1,14 +1,20 @@
-//! The header: app, endpoint, user, badges, connection state, marked count.
+//! The header: badges, the user, the connection state (with a load's progress), the marked
+//! count, the edition when known, the app and the endpoint. A segment that does not fit is
+//! left out whole, never cut in the middle.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, ConnState};
+use crate::app::{App, ConnState, RequestKind};
 use crate::domain::MAX_MARKED_CONVERSATIONS;
+use crate::text::width;
 
 use super::theme;
+
+pub use crate::text::thousands;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
@@ -17,61 +23,45 @@ pub(super) fn spinner(app: &App) -> &'static str {
     SPINNER[app.spinner % SPINNER.len()]
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let sep = || Span::styled(" │ ", theme::muted());
-    let mut spans = vec![Span::raw(" ")];
-    if area.width >= 100 {
-        spans.push(Span::styled("convmark ", theme::title()));
+fn conn(app: &App) -> (String, Style) {
+    if let Some(id) = app.requests.loading()
+        && let Some(r) = app.requests.get(id)
+    {
+        let p = r.progress.load;
+        let what = if app.user.as_deref() == Some(r.user.as_str()) {
+            "loading".to_owned()
+        } else {
+            format!("opening {}", r.user)
+        };
+        return (
+            format!(
+                "{} {what} {} page(s), {} rows",
+                spinner(app),
+                p.pages,
+                thousands(p.rows)
+            ),
+            theme::guidance(),
+        );
     }
-    if app.session.demo {
-        spans.push(Span::styled("[demo]", theme::badge()));
-        spans.push(Span::raw(" "));
-    }
-    if app.session.read_only {
-        spans.push(Span::styled("[read-only]", theme::badge()));
-        spans.push(Span::raw(" "));
-    }
-    let user = app.user.as_deref().unwrap_or("(no user)");
-    spans.push(Span::styled(format!("user {user}"), theme::title()));
-    spans.push(sep());
-    let conn = match &app.conn {
-        ConnState::Idle => Span::styled("○ idle", theme::muted()),
-        ConnState::Loading => Span::styled(format!("{} loading", spinner(app)), theme::guidance()),
-        ConnState::Ready if app.in_flight > 0 => {
-            Span::styled(format!("{} sending", spinner(app)), theme::guidance())
+    match &app.conn {
+        ConnState::Idle => ("○ idle".into(), theme::muted()),
+        ConnState::Loading => (format!("{} loading", spinner(app)), theme::guidance()),
+        ConnState::Ready if app.busy() => {
+            let what = app
+                .requests
+                .iter()
+                .next()
+                .map_or("sending", |(_, r)| match r.kind {
+                    RequestKind::Commit => "committing",
+                    RequestKind::ReadBack => "reading back",
+                    RequestKind::Group(_) => "changing groups",
+                    _ => "sending",
+                });
+            (format!("{} {what}", spinner(app)), theme::guidance())
         }
-        ConnState::Ready => Span::styled("● ready", theme::ok()),
-        ConnState::Failed(_) => Span::styled("✗ error", theme::error()),
-    };
-    spans.push(conn);
-    spans.push(sep());
-    spans.push(Span::raw(format!(
-        "{}/{} marked",
-        app.marked_count(),
-        thousands(MAX_MARKED_CONVERSATIONS)
-    )));
-    spans.push(sep());
-    spans.push(Span::styled(
-        format!(
-            "app {} {}",
-            app.session.sdkappid,
-            short_endpoint(&app.session.endpoint)
-        ),
-        theme::muted(),
-    ));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+        ConnState::Ready => ("● ready".into(), theme::ok()),
+        ConnState::Failed(_) => ("✗ error".into(), theme::error()),
     }
-    out
 }
 
 /// `http://127.0.0.1:4000/` reads `127.0.0.1:4000`; a region name stays as it is.
@@ -81,4 +71,62 @@ fn short_endpoint(endpoint: &str) -> &str {
         .or_else(|| endpoint.strip_prefix("http://"))
         .unwrap_or(endpoint);
     e.strip_suffix('/').unwrap_or(e)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    // (priority: lower stays longer, text, style)
+    let mut segments: Vec<(u8, String, Style)> = Vec::new();
+    if app.session.demo {
+        segments.push((0, "[demo]".into(), theme::badge()));
+    }
+    if app.session.read_only {
+        segments.push((0, "[read-only]".into(), theme::badge()));
+    }
+    let user = app.user.as_deref().unwrap_or("(no user)");
+    segments.push((0, format!("user {user}"), theme::title()));
+    let (text, style) = conn(app);
+    segments.push((0, text, style));
+    segments.push((
+        1,
+        format!(
+            "{}/{} marked",
+            thousands(app.marked_count()),
+            thousands(MAX_MARKED_CONVERSATIONS)
+        ),
+        theme::base(),
+    ));
+    if let Some(edition) = &app.session.edition {
+        segments.push((2, format!("edition {edition}"), theme::muted()));
+    }
+    segments.push((3, format!("app {}", app.session.sdkappid), theme::muted()));
+    segments.push((
+        4,
+        short_endpoint(&app.session.endpoint).to_owned(),
+        theme::muted(),
+    ));
+    let prefix = if area.width >= 100 { "convmark " } else { "" };
+    let room = usize::from(area.width).saturating_sub(1 + prefix.len());
+    let cost = |s: &[(u8, String, Style)]| -> usize {
+        s.iter().map(|(_, t, _)| width(t)).sum::<usize>() + 3 * s.len().saturating_sub(1)
+    };
+    // drop the least important segments, whole, until the rest fits
+    while cost(&segments) > room {
+        let Some((i, _)) = segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.0 > 0)
+            .max_by_key(|(i, s)| (s.0, *i))
+        else {
+            break;
+        };
+        segments.remove(i);
+    }
+    let mut spans = vec![Span::raw(" "), Span::styled(prefix, theme::title())];
+    for (n, (_, text, style)) in segments.into_iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::styled(" │ ", theme::muted()));
+        }
+        spans.push(Span::styled(text, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -5,7 +5,7 @@ pub mod detail;
 pub mod grid;
 pub mod groups;
 pub mod header;
-pub mod layout;
+pub use crate::layout;
 pub mod list;
 pub mod overlay;
 pub mod status;
@@ -21,7 +21,8 @@ use crate::app::App;
 pub fn render(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if layout::too_small(area) {
-        let text = vec![
+        let quit = app.keys.hint(crate::app::Action::Quit);
+        let mut text = vec![
             Line::from("convmark needs a bigger terminal"),
             Line::from(format!(
                 "at least {}x{}, this one is {}x{}",
@@ -30,8 +31,18 @@ pub fn render(frame: &mut Frame, app: &App) {
                 area.width,
                 area.height
             )),
-            Line::from("resize it, or press q to quit"),
         ];
+        if matches!(
+            app.overlay(),
+            Some(crate::app::Overlay::Confirm(crate::app::Confirm::Quit))
+        ) {
+            text.push(Line::from(format!(
+                "{} staged edit(s) are not sent (the journal keeps them): press {quit} again to quit",
+                app.staged_count()
+            )));
+        } else {
+            text.push(Line::from(format!("resize it, or press {quit} to quit")));
+        }
         frame.render_widget(
             Paragraph::new(text)
                 .alignment(Alignment::Center)
@@ -40,7 +51,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         );
         return;
     }
-    let a = layout::areas(area);
+    let a = layout::areas(area, app.custom_lines());
     header::render(frame, a.header, app);
     list::render(frame, a.list, app);
     grid::render(frame, a.grid, app);

@@ -1,34 +1,46 @@
-//! The status line (the last result, with its ResultCode and what to do) and the key hints
-//! of the focused pane, generated from the live key map.
+//! The status line (the last message, cut to one line with `…`; the whole of it is in the
+//! message log) and the key hints of the current mode, from `app::hints` and the live key
+//! map. The hint row is never overwritten.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{LineGauge, Paragraph, Wrap};
+use ratatui::widgets::{LineGauge, Paragraph};
 
-use crate::app::{Action, App, Confirm, Focus, Overlay, StatusKind};
+use crate::app::{Action, App, StatusKind};
+use crate::text::{ellipsize, thousands, width};
 
-use super::header::thousands;
 use super::theme;
 
 pub fn render(frame: &mut Frame, status: Rect, hints: Rect, app: &App) {
+    frame.render_widget(
+        Paragraph::new(hint_line(app, usize::from(hints.width))),
+        hints,
+    );
     // While a commit runs, its progress takes the status row: calls that came back.
-    if app.committing
-        && let Some(p) = app.progress
+    if let Some(id) = app.requests.committing()
+        && let Some(r) = app.requests.get(id)
     {
+        let p = r.progress;
         let ratio = if p.total_items == 0 {
             0.0
         } else {
             (p.done_items as f64 / p.total_items as f64).clamp(0.0, 1.0)
         };
-        let label = format!(
+        let mut label = format!(
             " Committing {}/{} conversations · {}/{} calls ",
             thousands(p.done_items),
             thousands(p.total_items),
             p.done_calls,
             p.total_calls
         );
+        if r.cancelling {
+            label.push_str("· cancelling ");
+        } else if let Some(retry) = &r.retrying {
+            label.push_str(&format!("· {retry} "));
+        }
+        let label = ellipsize(&label, usize::from(status.width).saturating_sub(8));
         frame.render_widget(
             LineGauge::default()
                 .ratio(ratio)
@@ -39,122 +51,41 @@ pub fn render(frame: &mut Frame, status: Rect, hints: Rect, app: &App) {
                 .unfilled_style(theme::muted()),
             status,
         );
-        frame.render_widget(
-            Paragraph::new(hint_line(app, usize::from(hints.width))),
-            hints,
-        );
         return;
     }
-    let line = match &app.status {
-        Some(s) => {
-            let (icon, style) = match s.kind {
-                StatusKind::Info => ("›", theme::guidance()),
-                StatusKind::Ok => ("✓", theme::ok()),
-                StatusKind::Error => ("✗", theme::error()),
-            };
-            Line::from(vec![
-                Span::styled(format!(" {icon} "), style),
-                Span::styled(s.text.clone(), style),
-            ])
-        }
-        None => Line::from(""),
+    let Some(s) = &app.status else {
+        return;
     };
-    // A long result (a ResultCode with its meaning and what to do) takes the hints' row too.
-    if line.width() > usize::from(status.width) {
-        let both = Rect::new(
-            status.x,
-            status.y,
-            status.width,
-            status.height + hints.height,
-        );
-        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), both);
-    } else {
-        frame.render_widget(Paragraph::new(line), status);
-        frame.render_widget(
-            Paragraph::new(hint_line(app, usize::from(hints.width))),
-            hints,
+    let (icon, style) = match s.kind {
+        StatusKind::Info => ("›", theme::guidance()),
+        StatusKind::Ok => ("✓", theme::ok()),
+        StatusKind::Error => ("✗", theme::error()),
+    };
+    let room = usize::from(status.width).saturating_sub(3);
+    let mut text = s.text.replace('\n', " ");
+    if width(&text) > room {
+        // the whole message is in the log: say which key opens it
+        let more = format!(" ({} shows all)", app.keys.hint(Action::Messages));
+        text = format!(
+            "{}{more}",
+            ellipsize(&text, room.saturating_sub(width(&more)))
         );
     }
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!(" {icon} "), style),
+            Span::styled(text, style),
+        ])),
+        status,
+    );
 }
 
-fn hint_line(app: &App, width: usize) -> Line<'static> {
-    let k = |a: Action| app.keys.hint(a);
-    let pairs: Vec<(String, &str)> = if let Some(overlay) = &app.overlay {
-        match overlay {
-            Overlay::Confirm(Confirm::RestoreJournal) => {
-                vec![("y".into(), "restore"), ("n".into(), "delete journal")]
-            }
-            Overlay::Confirm(_) => vec![("y".into(), "yes"), ("n/Esc".into(), "no")],
-            Overlay::Prompt { .. } => vec![("Enter".into(), "ok"), ("Esc".into(), "cancel")],
-            Overlay::Help => vec![("Esc".into(), "close")],
-            Overlay::Preview { .. } => {
-                vec![
-                    ("↑↓ PgUp PgDn".into(), "scroll"),
-                    (k(Action::Copy), "copy JSON"),
-                    ("Esc".into(), "close"),
-                ]
-            }
-        }
-    } else if app.groups_popup.is_some() {
-        vec![
-            ("Space/Enter".into(), "add/remove"),
-            ("n".into(), "new"),
-            ("R".into(), "rename"),
-            ("D".into(), "delete"),
-            ("Esc".into(), "close"),
-        ]
-    } else if app.editing_custom {
-        vec![
-            ("Enter".into(), "stage"),
-            ("Esc".into(), "cancel"),
-            ("typing".into(), "edits the text"),
-        ]
-    } else if app.filtering {
-        vec![
-            ("Enter".into(), "keep filter"),
-            ("Esc".into(), "clear"),
-            ("↑↓".into(), "move"),
-        ]
-    } else {
-        let mut v: Vec<(String, &str)> = Vec::new();
-        if !app.selection.is_empty() {
-            v.push(("Esc".into(), "unselect"));
-        }
-        v.extend(match app.focus {
-            Focus::List => vec![
-                (format!("{}{}", k(Action::Up), k(Action::Down)), "move"),
-                (k(Action::Toggle), "flip"),
-                (k(Action::Select), "select"),
-                (k(Action::Filter), "filter"),
-            ],
-            Focus::Grid => vec![
-                ("hjkl".into(), "move"),
-                (k(Action::Toggle), "flip"),
-                (k(Action::EditCustom), "custom"),
-            ],
-            Focus::Custom => vec![
-                (k(Action::EditCustom), "edit"),
-                (k(Action::Unstage), "unstage"),
-            ],
-        });
-        v.extend([
-            (k(Action::Commit), "commit"),
-            (k(Action::Preview), "preview"),
-            (k(Action::Help), "help"),
-            (k(Action::Quit), "quit"),
-            (k(Action::NextPane), "pane"),
-            (k(Action::Add), "add"),
-            (k(Action::SwitchUser), "user"),
-            (k(Action::Reload), "reload"),
-            (k(Action::Copy), "copy"),
-        ]);
-        v
-    };
+fn hint_line(app: &App, width_cols: usize) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (key, what) in pairs {
-        let cost = key.chars().count() + what.chars().count() + 2;
-        if used + cost > width {
+    for (key, what) in crate::app::hints::hints(app) {
+        let cost = width(&key) + width(what) + 2;
+        if used + cost > width_cols {
             break;
         }
         used += cost;

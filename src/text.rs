@@ -1,0 +1,107 @@
+//! Text as people read it: numbers with thousands separators, and text cut to a display
+//! width (CJK and emoji take two columns) with `…`.
+
+use unicode_width::UnicodeWidthChar;
+
+/// `1,234`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Columns a text takes in a terminal.
+pub fn width(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// The text cut to at most `max` columns, ending in `…` when it was cut.
+pub fn ellipsize(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The text cut or padded with spaces to exactly `cols` columns.
+pub fn fit(text: &str, cols: usize) -> String {
+    let mut out = ellipsize(text, cols);
+    let w = width(&out);
+    out.push_str(&" ".repeat(cols.saturating_sub(w)));
+    out
+}
+
+/// The text broken into lines of at most `cols` columns (at any character: marks and JSON
+/// have no words to keep whole); each `\n` starts a new line.
+pub fn wrap_columns(text: &str, cols: usize) -> Vec<String> {
+    let cols = cols.max(2);
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let mut current = String::new();
+        let mut used = 0;
+        for c in line.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > cols {
+                out.push(std::mem::take(&mut current));
+                used = 0;
+            }
+            current.push(c);
+            used += w;
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// The part of `text` from display column `cols` on (a wide character cut by the edge is
+/// left out whole).
+pub fn skip_columns(text: &str, cols: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        if used >= cols {
+            return &text[i..];
+        }
+        used += c.width().unwrap_or(0);
+    }
+    ""
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_widths() {
+        assert_eq!(thousands(1_004), "1,004");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(7), "7");
+        assert_eq!(width("家人ab"), 6);
+        assert_eq!(ellipsize("家人家人", 5), "家人…");
+        assert_eq!(ellipsize("abc", 3), "abc");
+        assert_eq!(fit("家", 4), "家  ");
+        assert_eq!(width(&fit("家人家人", 5)), 5);
+        assert_eq!(wrap_columns("abcdef\nxy", 4), ["abcd", "ef", "xy"]);
+        assert_eq!(wrap_columns("家人家", 4), ["家人", "家"]);
+        assert_eq!(skip_columns("家人ab", 2), "人ab");
+        assert_eq!(skip_columns("家人ab", 3), "ab");
+    }
+}
