@@ -228,7 +228,9 @@ impl Faults {
         }
         let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
         if rng.random::<f64>() < self.rate {
-            self.kinds.get(rng.random_range(0..self.kinds.len())).copied()
+            self.kinds
+                .get(rng.random_range(0..self.kinds.len()))
+                .copied()
         } else {
             None
         }
@@ -377,7 +379,12 @@ mod tests {
             assert_eq!(kind.to_string().parse::<Fault>(), Ok(kind));
         }
         assert_eq!("bad-gateway".parse::<Fault>(), Ok(Fault::BadGateway));
-        assert!("applied".parse::<Fault>().unwrap_err().contains("applied-timeout"));
+        assert!(
+            "applied"
+                .parse::<Fault>()
+                .unwrap_err()
+                .contains("applied-timeout")
+        );
         let s: ScriptedFault = "create_contact_group=applied-drop".parse().unwrap();
         assert_eq!(
             s,

@@ -239,6 +239,9 @@ fn initial_state(config: &EmulatorConfig) -> Result<(State, bool), EmulatorError
     Ok((state, false))
 }
 
+/// The largest request head (request line and headers) hyper reads; past it, 431.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// Closes connections that stay silent: `idle` bounds the wait for the first request (which
 /// also covers hyper's protocol detection, untimed by itself), for every request head after
 /// it (hyper starts that timer as soon as a keep-alive connection is idle, so it is the
@@ -251,7 +254,12 @@ fn with_timeouts<A>(
     idle: Duration,
 ) -> axum_server::Server<SocketAddr, A> {
     let builder = server.http_builder();
-    builder.http1().header_read_timeout(idle);
+    // A request head (request line and headers) of more than 64 KiB is refused by hyper
+    // with 431; a real one (a URL with a UserSig, a few headers) is under 1 KiB.
+    builder
+        .http1()
+        .header_read_timeout(idle)
+        .max_buf_size(MAX_HEAD_BYTES);
     builder
         .http2()
         .keep_alive_interval(idle)

@@ -126,15 +126,16 @@ fn authenticate(config: &EmulatorConfig, query: &str) -> Result<String, Refusal>
     Ok(identifier.clone())
 }
 
-/// An answer that breaks off: the first bytes of `json`, then the connection is aborted
-/// (a body that fails makes hyper abort the connection mid-answer).
+/// An answer that breaks off: the status line, the headers and the first bytes of `json`
+/// reach the client, then the connection is aborted (a body that fails makes hyper abort
+/// the connection). The short pause lets hyper flush what came before the failure.
 fn dropped_mid_answer(json: &[u8]) -> Response {
     let cut = (json.len() / 2).clamp(1, 64).min(json.len());
     let head = Bytes::copy_from_slice(&json[..cut]);
-    let stream = futures::stream::iter([
-        Ok(head),
-        Err(std::io::Error::other("injected dropped connection")),
-    ]);
+    let stream = futures::stream::iter([Ok(head)]).chain(futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Err(std::io::Error::other("injected dropped connection"))
+    }));
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/json")
@@ -156,9 +157,8 @@ async fn silence_then_close(
         // again; the answer below is only for a connection that somehow outlived it
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let stream = futures::stream::iter([Err::<Bytes, _>(std::io::Error::other(
-        "injected timeout",
-    ))]);
+    let stream =
+        futures::stream::iter([Err::<Bytes, _>(std::io::Error::other("injected timeout"))]);
     Response::builder()
         .status(StatusCode::OK)
         .body(Body::from_stream(stream))
@@ -231,15 +231,16 @@ async fn read_body(headers: &HeaderMap, body: Body, timeout: Duration) -> Result
     };
     match tokio::time::timeout(timeout, read).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(Stop::Failed(e))) => Err(Refusal::new(
-            60002,
-            format!("the body cannot be read: {e}"),
-        )),
+        Ok(Err(Stop::Failed(e))) => {
+            Err(Refusal::new(60002, format!("the body cannot be read: {e}")))
+        }
         Ok(Err(Stop::TooLarge(seen))) => {
             drain(headers, stream, seen, timeout).await;
             Err(Refusal::new(
                 60002,
-                format!("the body is over {MAX_BODY_BYTES} bytes; at most {MAX_BODY_BYTES} are read"),
+                format!(
+                    "the body is over {MAX_BODY_BYTES} bytes; at most {MAX_BODY_BYTES} are read"
+                ),
             ))
         }
         Err(_) => Err(Refusal::new(
@@ -276,13 +277,25 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> 
     let (endpoint, identifier, fault) = match check(&shared, &parts).await {
         Ok(checked) => checked,
         Err(refusal) => {
-            drain(&parts.headers, body.into_data_stream(), 0, config.idle_timeout).await;
+            drain(
+                &parts.headers,
+                body.into_data_stream(),
+                0,
+                config.idle_timeout,
+            )
+            .await;
             return refusal_response(&refusal);
         }
     };
     if let Some(fault) = fault.filter(|f| !f.is_applied()) {
         if fault != Fault::Drop {
-            drain(&parts.headers, body.into_data_stream(), 0, config.idle_timeout).await;
+            drain(
+                &parts.headers,
+                body.into_data_stream(),
+                0,
+                config.idle_timeout,
+            )
+            .await;
         }
         return unapplied_fault_response(fault, config.fault_delay).await;
     }
