@@ -47,13 +47,16 @@ fn counts(s: &State) -> Counts {
 }
 
 fn group_id(s: &State, name: &str) -> Option<u64> {
-    s.user(DEMO_USER)
+    let ids: Vec<u64> = s
+        .user(DEMO_USER)
         .unwrap()
         .groups
         .iter()
         .filter(|g| g.name == name)
         .map(|g| g.id)
-        .reduce(|_, _| panic!("two groups named {name}"))
+        .collect();
+    assert!(ids.len() <= 1, "two groups named {name}");
+    ids.first().copied()
 }
 
 fn c2c(id: &str) -> serde_json::Value {

@@ -300,3 +300,31 @@ async fn a_call_being_answered_outlives_the_idle_timeout() {
     assert_eq!(envelope(&raw)["ErrorCode"], 50005);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_tls_connection_that_never_starts_its_handshake_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator::spawn(EmulatorConfig {
+        seed: Seed::None,
+        tls: true,
+        tls_cert_out: Some(dir.path().join("ca.pem")),
+        idle_timeout: IDLE,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // closed by our idle timeout, not by axum-server's own handshake timeout of 10 s: the
+    // bound is far above IDLE and below those 10 s
+    let bound = Duration::from_secs(5);
+    let mut silent = TcpStream::connect(emu.addr).await.unwrap();
+    let closed = tokio::time::timeout(bound, read_to_close(&mut silent)).await;
+    assert!(closed.expect("closed by the idle timeout").is_empty());
+    let mut half = TcpStream::connect(emu.addr).await.unwrap();
+    // the first bytes of a TLS ClientHello record, and no more
+    half.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(bound, read_to_close(&mut half)).await;
+    assert!(closed.expect("closed by the idle timeout").is_empty());
+    emu.shutdown().await;
+}

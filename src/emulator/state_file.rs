@@ -368,7 +368,8 @@ mod tests {
     fn a_file_that_breaks_the_rules_is_refused_naming_the_user_and_the_item() {
         assert!(from_json(&serde_json::to_vec(&valid()).unwrap()).is_ok());
         let record = |peer: String, seq: u64| serde_json::json!({"peer": {"Group": peer}, "seq": seq, "mark": 1, "timestamp": 1});
-        let cases: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (
                 Box::new(move |v| {
                     let a = alice(v);

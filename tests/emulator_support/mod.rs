@@ -113,10 +113,7 @@ pub fn parse(raw: &[u8]) -> Option<Answer> {
         .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
     {
         let mut rest = rest;
-        loop {
-            let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
             let size_text = String::from_utf8_lossy(&rest[..line_end]).into_owned();
             let Ok(size) = usize::from_str_radix(size_text.trim(), 16) else {
                 break;
