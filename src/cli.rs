@@ -120,9 +120,28 @@ pub struct ServeArgs {
     /// Seed of the fault sequence, for reproducible runs
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// Fault kinds --fault-rate draws from (internal, timeout, bad-gateway, drop, slow,
+    /// applied-drop, applied-timeout)
+    #[arg(
+        long,
+        value_name = "K1,K2,...",
+        value_delimiter = ',',
+        default_value = "internal,timeout,bad-gateway,drop,slow"
+    )]
+    pub fault_kinds: Vec<crate::emulator::Fault>,
+    /// A one-shot fault for the next call to ENDPOINT (last path segment, or *); repeatable,
+    /// used in order
+    #[arg(long, value_name = "ENDPOINT=KIND")]
+    pub fault_next: Vec<crate::emulator::ScriptedFault>,
+    /// How long the slow and applied-timeout faults stay silent, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 3000)]
+    pub fault_delay_ms: u64,
     /// Added latency per call, in milliseconds
     #[arg(long, alias = "latency", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Close a connection that sends no request, head or body for this long, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub idle_timeout_ms: u64,
     /// Conversations of the main demo user (with --seed demo)
     #[arg(long, default_value_t = 1000)]
     pub conversations: usize,

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         None => convmark::tui::run(cli.tui),
         Some(Command::Tui(args)) => convmark::tui::run(args),
         Some(Command::Demo(args)) => convmark::tui::run_demo(args),
-        Some(Command::Serve(args)) => convmark::emulator::run_serve(args),
+        Some(Command::Serve(args)) => convmark::commands::serve::run(args),
         Some(Command::Get(args)) => convmark::commands::get::run(args),
         Some(Command::Mark(args)) => convmark::commands::mark::run(args),
         Some(Command::Groups(args)) => convmark::commands::groups::run(args),

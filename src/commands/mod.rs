@@ -7,4 +7,5 @@ pub mod groups;
 pub mod load;
 pub mod mark;
 pub mod output;
+pub mod serve;
 pub mod usersig;

@@ -1,10 +1,15 @@
 //! The embedded emulator: a faithful local implementation of the Chat REST endpoints.
 //!
 //! `store` holds the state and the rules (no HTTP), `lists` the read endpoints and their
-//! paging, `groups` the conversation-group rules,
-//! `routes` the HTTP edge (auth, query, faults, rate limit), `seed` the demo data,
-//! `state_file` persistence, `tls` the self-signed certificate.
+//! paging, `groups` the conversation-group rules, `endpoint` the paths and their names,
+//! `routes` the HTTP edge (auth, query, faults, rate limit, body), `faults` the injected
+//! faults and the rate limiter, `seed` the demo data, `state_file` persistence and the
+//! checks of a loaded state, `tls` the self-signed certificate.
+//!
+//! The emulator depends on `api` and `domain` only; `commands::serve` turns a command line
+//! into an [`EmulatorConfig`].
 
+mod endpoint;
 mod faults;
 mod groups;
 mod lists;
@@ -29,6 +34,14 @@ use crate::api::{Auth, ClientConfig};
 use routes::Shared;
 use store::State;
 
+pub use endpoint::Endpoint;
+pub use faults::{DEFAULT_FAULT_DELAY, Fault, FaultTarget, ScriptedFault};
+pub use routes::MAX_BODY_BYTES;
+
+/// How long a connection may stay silent (no request, a request head or body that does not
+/// arrive) before it is closed, unless `--idle-timeout-ms` says otherwise.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The demo app's SDKAppID, secret key and admin: fixed, so `demo` needs no credentials.
 pub const DEMO_SDKAPPID: u64 = 1_400_000_000;
 pub const DEMO_SECRET_KEY: &str = "c0nvmark-demo-secret-key-not-for-production-0000000000000000";
@@ -40,15 +53,6 @@ pub const DEMO_USER: &str = "alice";
 pub enum Edition {
     Ultimate,
     Pro,
-}
-
-impl From<crate::cli::EditionArg> for Edition {
-    fn from(arg: crate::cli::EditionArg) -> Self {
-        match arg {
-            crate::cli::EditionArg::Ultimate => Edition::Ultimate,
-            crate::cli::EditionArg::Pro => Edition::Pro,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,9 +78,19 @@ pub struct EmulatorConfig {
     pub tls_cert_out: Option<PathBuf>,
     pub tls: bool,
     pub rate_limit: u32,
+    /// Share of calls, 0.0..=1.0, that get a fault drawn from `fault_kinds`.
     pub fault_rate: f64,
     pub fault_seed: u64,
+    /// What `fault_rate` draws from (default: the five kinds that change nothing).
+    pub fault_kinds: Vec<Fault>,
+    /// One-shot faults for the first calls that match them, in order, before any draw.
+    pub scripted_faults: Vec<ScriptedFault>,
+    /// How long `slow` and `applied-timeout` stay silent.
+    pub fault_delay: Duration,
     pub latency: Duration,
+    /// How long a connection may wait for a request, its head or its body before it is
+    /// closed (or, for a body, refused with 60002). Also bounds the TLS handshake.
+    pub idle_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -97,7 +111,11 @@ impl Default for EmulatorConfig {
             rate_limit: crate::domain::RATE_LIMIT_PER_SECOND,
             fault_rate: 0.0,
             fault_seed: 0,
+            fault_kinds: Fault::DEFAULT_KINDS.to_vec(),
+            scripted_faults: Vec::new(),
+            fault_delay: DEFAULT_FAULT_DELAY,
             latency: Duration::ZERO,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -170,6 +188,22 @@ impl RunningEmulator {
     pub fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.shared.lock())
     }
+
+    /// Queues a one-shot fault for the next call to `endpoint` (or to any endpoint with
+    /// [`FaultTarget::Any`]) that passes the UserSig and rate-limit checks, after the
+    /// scripted faults already queued.
+    pub fn inject_fault(&self, endpoint: impl Into<FaultTarget>, fault: Fault) {
+        self.shared.faults.push(ScriptedFault {
+            target: endpoint.into(),
+            fault,
+        });
+    }
+
+    /// Scripted faults (from the configuration or [`inject_fault`](Self::inject_fault))
+    /// that no call has used yet.
+    pub fn scripted_faults_left(&self) -> usize {
+        self.shared.faults.scripted_left()
+    }
 }
 
 /// Serializes under the lock, writes outside it. One writer at a time.
@@ -205,6 +239,47 @@ fn initial_state(config: &EmulatorConfig) -> Result<(State, bool), EmulatorError
     Ok((state, false))
 }
 
+/// The largest request head (request line and headers) hyper reads; past it, 431.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Closes connections that stay silent: `idle` bounds the wait for the first request (which
+/// also covers hyper's protocol detection, untimed by itself), for every request head after
+/// it (hyper starts that timer as soon as a keep-alive connection is idle, so it is the
+/// idle keep-alive timeout too), and, with HTTP/2, for a ping's answer. The body's timeout is
+/// in the handler (`routes::read_body`). A failed accept (EMFILE when the file limit is
+/// reached) is retried after 50 ms by axum-server, never in a busy loop; it is logged (with
+/// `tracing`, never on the terminal, which the TUI may own) at most once per second.
+fn with_timeouts<A>(
+    mut server: axum_server::Server<SocketAddr, A>,
+    idle: Duration,
+) -> axum_server::Server<SocketAddr, A> {
+    let builder = server.http_builder();
+    // A request head (request line and headers) of more than 64 KiB is refused by hyper
+    // with 431; a real one (a URL with a UserSig, a few headers) is under 1 KiB.
+    builder
+        .http1()
+        .header_read_timeout(idle)
+        .max_buf_size(MAX_HEAD_BYTES);
+    builder
+        .http2()
+        .keep_alive_interval(idle)
+        .keep_alive_timeout(idle);
+    let last_report = std::sync::Mutex::new(None::<std::time::Instant>);
+    server
+        .first_request_timeout(idle)
+        .accept_error_handler(move |remote, e| {
+            // errors of one connection (a failed TLS handshake) are the client's business
+            if remote.is_some() {
+                return;
+            }
+            let mut last = last_report.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                *last = Some(std::time::Instant::now());
+                tracing::warn!(error = %e, "the emulator cannot accept a connection; retrying");
+            }
+        })
+}
+
 /// Starts the emulator on a tokio runtime that must already be running.
 pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
     if !config.allow_remote && !config.addr.ip().is_loopback() {
@@ -215,6 +290,20 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     }
     if config.admins.is_empty() {
         return Err(EmulatorError::Start("give at least one --admin".into()));
+    }
+    for admin in &config.admins {
+        crate::domain::validate_id(admin)
+            .map_err(|e| EmulatorError::Start(format!("--admin {admin:?}: {e}")))?;
+    }
+    if config.idle_timeout.is_zero() {
+        return Err(EmulatorError::Start(
+            "the idle timeout must be above 0 ms".into(),
+        ));
+    }
+    if config.fault_rate > 0.0 && config.fault_kinds.is_empty() {
+        return Err(EmulatorError::Start(
+            "a fault rate needs at least one fault kind to draw from".into(),
+        ));
     }
     let (state, state_loaded) = initial_state(&config)?;
     let listener = std::net::TcpListener::bind(config.addr)
@@ -227,7 +316,12 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
 
     let shared = Arc::new(Shared {
         state: std::sync::Mutex::new(state),
-        faults: faults::Faults::new(config.fault_rate, config.fault_seed),
+        faults: faults::Faults::new(
+            config.fault_rate,
+            config.fault_seed,
+            &config.fault_kinds,
+            &config.scripted_faults,
+        ),
         limiter: faults::RateLimiter::new(config.rate_limit),
         dirty: tokio::sync::Notify::new(),
         writing: std::sync::Mutex::new(()),
@@ -235,6 +329,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     });
     let app = routes::router(shared.clone()).into_make_service();
     let handle = axum_server::Handle::new();
+    let idle = config.idle_timeout;
     let (server, scheme, ca_pem) = if config.tls {
         let cert = tls::self_signed().map_err(EmulatorError::Start)?;
         if let Some(path) = &config.tls_cert_out {
@@ -246,9 +341,11 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
             })?;
         }
         let rustls = axum_server::tls_rustls::RustlsConfig::from_config(cert.config);
-        let server = axum_server::tls_rustls::from_tcp_rustls(listener, rustls)
+        let mut server = axum_server::tls_rustls::from_tcp_rustls(listener, rustls)
             .map_err(start_error)?
+            .map(|acceptor| acceptor.handshake_timeout(idle))
             .handle(handle.clone());
+        server = with_timeouts(server, idle);
         (
             tokio::spawn(server.serve(app)),
             "https",
@@ -258,6 +355,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         let server = axum_server::from_tcp(listener)
             .map_err(start_error)?
             .handle(handle.clone());
+        let server = with_timeouts(server, idle);
         (tokio::spawn(server.serve(app)), "http", None)
     };
     let base_url = Url::parse(&format!("{scheme}://{addr}/"))
@@ -287,48 +385,6 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         handle,
         server,
         writer,
-    })
-}
-
-/// The emulator configuration a `convmark serve` command line asks for.
-pub fn config_from_args(args: &crate::cli::ServeArgs) -> Result<EmulatorConfig, String> {
-    let addr: SocketAddr = args
-        .addr
-        .parse()
-        .map_err(|e| format!("--addr {:?} is not an IP:PORT address: {e}", args.addr))?;
-    if !(0.0..=1.0).contains(&args.fault_rate) {
-        return Err(format!(
-            "--fault-rate {} is not a share between 0.0 and 1.0",
-            args.fault_rate
-        ));
-    }
-    Ok(EmulatorConfig {
-        addr,
-        allow_remote: args.allow_remote,
-        sdkappid: args.sdkappid,
-        secret_key: args
-            .secret_key
-            .clone()
-            .unwrap_or_else(|| DEMO_SECRET_KEY.to_owned()),
-        admins: if args.admins.is_empty() {
-            vec![DEMO_ADMIN.to_owned()]
-        } else {
-            args.admins.clone()
-        },
-        seed: match args.seed {
-            crate::cli::SeedArg::Demo => Seed::Demo {
-                conversations: args.conversations,
-            },
-            crate::cli::SeedArg::None => Seed::None,
-        },
-        edition: args.edition.into(),
-        state_file: args.state.clone(),
-        tls_cert_out: args.cert.clone(),
-        tls: args.tls,
-        rate_limit: args.rate_limit,
-        fault_rate: args.fault_rate,
-        fault_seed: args.fault_seed,
-        latency: Duration::from_millis(args.latency_ms),
     })
 }
 
@@ -367,68 +423,4 @@ pub fn banner(emulator: &RunningEmulator) -> String {
         out.push_str(&format!("export CONVMARK_CA_CERT={}\n", path.display()));
     }
     out
-}
-
-/// Ctrl-C and SIGTERM, listened for from the moment this is made (before the banner is
-/// printed, so a supervisor that signals right after reading it is heard).
-struct StopSignals {
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    int: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    fn listen() -> Result<Self, String> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let fail = |e: std::io::Error| format!("cannot listen for signals: {e}");
-            Ok(StopSignals {
-                term: signal(SignalKind::terminate()).map_err(fail)?,
-                int: signal(SignalKind::interrupt()).map_err(fail)?,
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(StopSignals {})
-        }
-    }
-
-    async fn wait(&mut self) {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.term.recv() => {}
-                _ = self.int.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-/// `convmark serve`: runs until Ctrl-C or SIGTERM.
-pub fn run_serve(args: crate::cli::ServeArgs) -> Result<std::process::ExitCode, String> {
-    use std::io::Write;
-    let config = config_from_args(&args)?;
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(async {
-        let mut signals = StopSignals::listen()?;
-        let emulator = spawn(config).await.map_err(|e| e.to_string())?;
-        let mut stdout = std::io::stdout();
-        let _ = stdout.write_all(banner(&emulator).as_bytes());
-        let _ = stdout.flush();
-        signals.wait().await;
-        eprintln!("convmark: stopping the emulator");
-        let state_file = emulator.config.state_file.clone();
-        emulator.shutdown().await;
-        if let Some(path) = state_file {
-            eprintln!("convmark: state written to {}", path.display());
-        }
-        Ok(std::process::ExitCode::SUCCESS)
-    })
 }
