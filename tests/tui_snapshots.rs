@@ -3,9 +3,8 @@
 
 mod tui_support;
 
-use convmark::api::wire::{ContactItem, Envelope, MarkContactResponse, MarkResultItem};
-use convmark::app::{BatchOutcome, Cmd, KeyMap, Msg, update};
-use convmark::domain::{OptType, Peer};
+use convmark::app::{KeyMap, Msg, update};
+use convmark::service::commit::CallDone;
 use crossterm::event::KeyCode;
 use tui_support::*;
 
@@ -37,30 +36,10 @@ fn staged_edits_and_a_failure_at_120x40() {
             ch(' '),
         ],
     );
-    let cmds = keys(&mut app, [ch('c')]);
-    let [Cmd::Commit { batches, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
-    let item = |peer: &str, code| MarkResultItem {
-        opt_type: OptType::Standard,
-        contact_item: ContactItem(Peer::User(peer.into())),
-        result_code: code,
-        result_info: String::new(),
-    };
-    let generation = app.generation;
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
     update(
         &mut app,
-        Msg::Committed {
-            audit_error: None,
-            generation,
-            outcomes: vec![BatchOutcome {
-                sent: batches[0].clone(),
-                result: Ok(MarkContactResponse {
-                    result_item: vec![item("carol", 51013), item("dave", 0)],
-                    envelope: Envelope::ok(),
-                }),
-            }],
-        },
+        committed(id, &plan, |p| answer(if p.id() == "carol" { 51013 } else { 0 })),
     );
     keys(&mut app, [ch('k')]);
     insta::assert_snapshot!(screen(&mut app, 120, 40));
@@ -85,23 +64,12 @@ fn help_is_generated_from_the_key_map() {
 async fn the_demo_user_at_80x24() {
     let emu = convmark::emulator::spawn(Default::default()).await.unwrap();
     let client = convmark::api::Client::new(emu.client_config()).unwrap();
-    let data = convmark::runtime::load_user(&client, "alice")
-        .await
-        .unwrap();
     let mut s = session();
     s.endpoint = "http://127.0.0.1:PORT".into();
     s.demo = true;
+    s.edition = Some("ultimate".into());
     let mut app = convmark::app::App::new(s, KeyMap::default(), labels());
-    convmark::app::update::open_user(&mut app, "alice".into());
-    let generation = app.generation;
-    update(
-        &mut app,
-        Msg::Loaded {
-            generation,
-            user: "alice".into(),
-            result: Ok(data),
-        },
-    );
+    load_from(&client, &mut app, "alice").await;
     insta::assert_snapshot!(screen(&mut app, 80, 24));
     emu.shutdown().await;
 }
@@ -123,14 +91,15 @@ fn selected_rows_and_a_commit_in_progress_at_80x24() {
             ch(' '),
         ],
     );
-    let cmds = keys(&mut app, [ch('c')]);
-    assert!(matches!(cmds.as_slice(), [Cmd::Commit { .. }]));
-    let generation = app.generation;
+    let (id, _, _) = commit_of(keys(&mut app, [ch('c')]));
     update(
         &mut app,
         Msg::CommitProgress {
-            generation,
-            items: 100,
+            id,
+            call: CallDone {
+                items: 100,
+                sent: true,
+            },
         },
     );
     insta::assert_snapshot!(screen(&mut app, 80, 24));

@@ -6,25 +6,16 @@ mod tui_support;
 use std::time::Instant;
 
 use convmark::api::ApiError;
-use convmark::api::wire::{ContactItem, Envelope, MarkContactResponse, MarkResultItem};
-use convmark::app::{
-    BatchOutcome, Cmd, Confirm, KeyMap, Msg, Overlay, RowResult, StatusKind, bit, commit, update,
-};
-use convmark::domain::{MarkChange, OptType, Peer};
+use convmark::api::wire::ContactItem;
+use convmark::app::{Cmd, Confirm, KeyMap, Msg, Overlay, StatusKind, bit, commit, update};
+use convmark::domain::{OptType, Peer};
+use convmark::service::ItemOutcome;
+use convmark::service::commit::request;
+use convmark::service::groups::{GroupOp, GroupOutcome};
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tui_support::*;
-
-fn commit_cmd(cmds: Vec<Cmd>) -> Vec<Vec<MarkChange>> {
-    match cmds.as_slice() {
-        [Cmd::Commit { batches, user, .. }] => {
-            assert_eq!(user, "alice");
-            batches.clone()
-        }
-        other => panic!("expected one commit, got {other:?}"),
-    }
-}
 
 #[test]
 fn space_on_bit_32_then_c_sends_set_mark_32_only() {
@@ -37,7 +28,7 @@ fn space_on_bit_32_then_c_sends_set_mark_32_only() {
     assert_eq!(app.cursor, bit(32));
     keys(&mut app, [ch(' ')]);
     let batches = commit_cmd(keys(&mut app, [ch('c')]));
-    let req = commit::request("alice", &batches[0]);
+    let req = request("alice", &batches[0]);
     assert_eq!(req.mark_item.len(), 1);
     let item = &req.mark_item[0];
     assert_eq!(item.opt_type, OptType::Standard);
@@ -45,7 +36,7 @@ fn space_on_bit_32_then_c_sends_set_mark_32_only() {
     assert_eq!(item.set_mark, Some(vec![32]));
     assert_eq!(item.clear_mark, None, "never the whole mask");
     assert_eq!(item.custom_mark, None);
-    assert!(app.committing);
+    assert!(app.requests.committing().is_some());
     // a second c while in flight sends nothing
     assert!(keys(&mut app, [ch('c')]).is_empty());
 }
@@ -58,7 +49,7 @@ fn clearing_a_set_bit_and_a_custom_mark_make_opt_type_both() {
     keys(&mut app, typed("vip"));
     keys(&mut app, [key(KeyCode::Enter)]);
     let batches = commit_cmd(keys(&mut app, [ctrl('s')]));
-    let item = &commit::request("alice", &batches[0]).mark_item[0];
+    let item = &request("alice", &batches[0]).mark_item[0];
     assert_eq!(item.opt_type, OptType::Both);
     assert_eq!(item.clear_mark, Some(vec![0]));
     assert_eq!(item.set_mark, None);
@@ -94,8 +85,8 @@ fn a_reserved_bit_asks_first() {
     assert_eq!(app.cursor, bit(5));
     keys(&mut app, [ch(' ')]);
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Confirm(Confirm::ToggleReserved(b))) if b == bit(5)
+        app.overlay(),
+        Some(Overlay::Confirm(Confirm::ToggleReserved(b))) if *b == bit(5)
     ));
     keys(&mut app, [ch('n')]);
     assert_eq!(app.staged_count(), 0);
@@ -112,7 +103,7 @@ fn read_only_refuses_to_stage_and_says_why() {
     assert_eq!(status.kind, StatusKind::Error);
     assert!(status.text.contains("--read-only"), "{}", status.text);
     keys(&mut app, [key(KeyCode::Enter)]);
-    assert!(!app.editing_custom);
+    assert!(!app.editing_custom());
     assert_eq!(app.staged_count(), 0);
 }
 
@@ -120,14 +111,14 @@ fn read_only_refuses_to_stage_and_says_why() {
 fn while_editing_printable_keys_type_and_never_trigger_commands() {
     let mut app = loaded_app(0);
     keys(&mut app, [key(KeyCode::Enter)]);
-    assert!(app.editing_custom);
+    assert!(app.editing_custom());
     let cmds = keys(&mut app, typed("qc/?pu"));
     assert!(cmds.is_empty());
-    assert!(!app.quit && app.overlay.is_none());
+    assert!(!app.quit && app.overlay().is_none());
     assert_eq!(app.custom_input.value(), "qc/?pu");
     // Esc leaves without staging
     keys(&mut app, [key(KeyCode::Esc)]);
-    assert!(!app.editing_custom);
+    assert!(!app.editing_custom());
     assert_eq!(app.staged_count(), 0);
 }
 
@@ -137,7 +128,7 @@ fn a_257_byte_custom_mark_is_not_staged() {
     keys(&mut app, [key(KeyCode::Enter)]);
     update(&mut app, Msg::Paste("é".repeat(128) + "x"));
     keys(&mut app, [key(KeyCode::Enter)]);
-    assert!(app.editing_custom, "stays in the editor");
+    assert!(app.editing_custom(), "stays in the editor");
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("257 bytes"), "{}", status.text);
     assert_eq!(app.staged_count(), 0);
@@ -149,12 +140,12 @@ fn filter_types_into_the_filter_and_keeps_the_selection_visible() {
     keys(&mut app, [ch('/')]);
     keys(&mut app, typed("CAROL"));
     assert_eq!(app.visible.len(), 1);
-    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
+    assert_eq!(app.current().unwrap().peer(), &Peer::User("carol".into()));
     keys(&mut app, [key(KeyCode::Enter)]);
-    assert!(!app.filtering);
+    assert!(!app.filtering());
     keys(&mut app, [ch('/'), key(KeyCode::Esc)]);
     assert_eq!(app.visible.len(), app.conversations.len());
-    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
+    assert_eq!(app.current().unwrap().peer(), &Peer::User("carol".into()));
 }
 
 #[test]
@@ -163,7 +154,7 @@ fn the_list_merges_both_sources_pinned_first_each_once() {
     let ids: Vec<String> = app
         .conversations
         .iter()
-        .map(|c| c.peer.conversation_id())
+        .map(|c| c.peer().conversation_id())
         .collect();
     assert_eq!(ids[0], "c2c_bob");
     assert_eq!(ids[1], "group_@TGS#team-standup");
@@ -183,57 +174,35 @@ fn quit_with_staged_edits_asks_and_ctrl_c_forces() {
     let mut app = loaded_app(0);
     keys(&mut app, [ch(' ')]);
     assert!(keys(&mut app, [ch('q')]).is_empty());
-    assert!(matches!(app.overlay, Some(Overlay::Confirm(Confirm::Quit))));
+    assert!(matches!(app.overlay(), Some(Overlay::Confirm(Confirm::Quit))));
     keys(&mut app, [key(KeyCode::Esc)]);
     assert!(!app.quit);
     assert_eq!(keys(&mut app, [ctrl('c')]), vec![Cmd::Quit]);
     assert!(app.quit);
 }
 
-fn result_item(peer: &str, code: i64) -> MarkResultItem {
-    MarkResultItem {
-        opt_type: OptType::Standard,
-        contact_item: ContactItem(Peer::User(peer.into())),
-        result_code: code,
-        result_info: String::new(),
-    }
-}
 
 #[test]
 fn per_item_results_clear_successes_keep_failures_and_read_back() {
     let mut app = loaded_app(0);
     keys(&mut app, [ch(' '), ch('j'), ch('j'), ch(' ')]); // bob and carol
-    let batches = commit_cmd(keys(&mut app, [ch('c')]));
-    let generation = app.generation;
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
     let cmds = update(
         &mut app,
-        Msg::Committed {
-            audit_error: None,
-            generation,
-            outcomes: vec![BatchOutcome {
-                sent: batches[0].clone(),
-                result: Ok(MarkContactResponse {
-                    result_item: vec![result_item("bob", 0), result_item("carol", 51008)],
-                    envelope: Envelope::ok(),
-                }),
-            }],
-        },
+        committed(id, &plan, |p| answer(if p.id() == "bob" { 0 } else { 51008 })),
     );
     let bob = &app.conversations[app.index[&Peer::User("bob".into())]];
     assert!(bob.staged.is_empty());
-    assert_eq!(bob.result, Some(RowResult::Ok));
-    assert!(!bob.mark.value.contains(bit(0)), "bit 0 was cleared");
+    assert_eq!(bob.result, Some(ItemOutcome::ok()));
+    assert!(!bob.server.mark.value.contains(bit(0)), "bit 0 was cleared");
     let carol = &app.conversations[app.index[&Peer::User("carol".into())]];
     assert!(!carol.staged.is_empty());
-    match &carol.result {
-        Some(RowResult::Failed { code, reason }) => {
-            assert_eq!(*code, Some(51008));
-            assert!(reason.contains("1,000"), "{reason}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let result = carol.result.clone().unwrap();
+    assert_eq!(result.code(), Some(51008));
+    assert!(result.describe().contains("1,000"), "{}", result.describe());
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("ResultCode 51008"), "{}", status.text);
+    assert!(app.requests.committing().is_none());
     match cmds.as_slice() {
         [Cmd::ReadBack { peers, .. }] => assert_eq!(peers.len(), 2),
         other => panic!("{other:?}"),
@@ -244,27 +213,51 @@ fn per_item_results_clear_successes_keep_failures_and_read_back() {
 fn a_top_level_failure_leaves_everything_staged() {
     let mut app = loaded_app(0);
     keys(&mut app, [ch(' ')]);
-    let batches = commit_cmd(keys(&mut app, [ch('c')]));
-    let generation = app.generation;
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
     let cmds = update(
         &mut app,
-        Msg::Committed {
-            audit_error: None,
-            generation,
-            outcomes: vec![BatchOutcome {
-                sent: batches[0].clone(),
-                result: Err(ApiError::Server {
-                    code: 60007,
-                    info: String::new(),
-                }),
-            }],
-        },
+        committed(id, &plan, |_| {
+            ItemOutcome::CallFailed(ApiError::Server {
+                code: 60007,
+                info: String::new(),
+            })
+        }),
     );
-    assert!(cmds.is_empty());
+    assert!(cmds.is_empty(), "nothing was answered: no read-back");
     assert_eq!(app.staged_count(), 1);
-    assert!(!app.committing);
+    assert!(app.requests.committing().is_none());
     let text = app.status.clone().unwrap().text;
     assert!(text.contains("ResultCode 60007"), "{text}");
+}
+
+#[test]
+fn esc_during_a_commit_cancels_the_calls_not_yet_sent_and_says_what_changed() {
+    let mut app = loaded_app(300);
+    for _ in 0..250 {
+        keys(&mut app, [ch(' '), ch('j')]);
+    }
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
+    assert_eq!(keys(&mut app, [key(KeyCode::Esc)]), vec![Cmd::Cancel { id }]);
+    // a second Esc sends no second cancel
+    assert!(keys(&mut app, [key(KeyCode::Esc)]).is_empty());
+    // the first call (100) went through, the other two were not sent
+    let first: Vec<Peer> = plan.changes[..100].iter().map(|p| p.change.peer.clone()).collect();
+    update(
+        &mut app,
+        committed(id, &plan, |p| {
+            if first.contains(p) {
+                ItemOutcome::ok()
+            } else {
+                ItemOutcome::NotSent
+            }
+        }),
+    );
+    assert_eq!(app.staged_count(), 150);
+    let text = app.status.clone().unwrap().text;
+    assert!(
+        text.starts_with("Cancelled: 100 conversation(s) changed, 150 stay staged"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -339,9 +332,9 @@ fn clicks_select_a_row_and_a_bit() {
     );
     // third row of the list (header 1 line, border 1)
     update(&mut app, click(5, 4));
-    assert_eq!(app.current().unwrap().peer, Peer::User("carol".into()));
-    // grid: x = 36 + 1 + 5 * 3 (cell 3), y = 1 + 1 + 4 (row 4): bit 35
-    update(&mut app, click(36 + 1 + 15, 6));
+    assert_eq!(app.current().unwrap().peer(), &Peer::User("carol".into()));
+    // grid: x = 38 + 1 + 5 * 3 (cell 3), y = 1 + 1 + 4 (row 4): bit 35
+    update(&mut app, click(38 + 1 + 15, 6));
     assert_eq!(app.cursor, bit(35));
     assert_eq!(app.focus, convmark::app::Focus::Grid);
 }
@@ -351,27 +344,17 @@ fn reload_keeps_staged_edits_and_a_late_answer_for_another_load_is_ignored() {
     let mut app = loaded_app(0);
     keys(&mut app, [ch('j'), ch('j'), ch(' ')]); // carol
     let cmds = keys(&mut app, [ch('r')]);
-    let [Cmd::LoadUser { generation, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
-    // an answer of the previous load arrives late: ignored
+    let id = load_id(&cmds);
+    // a page of an earlier load arrives late: ignored
     update(
         &mut app,
-        Msg::Loaded {
-            generation: generation - 1,
-            user: "alice".into(),
-            result: Ok(user_data(50)),
+        Msg::LoadPage {
+            id: id - 1,
+            page: convmark::service::load::LoadPage::Sessions(user_data(50).sessions),
         },
     );
     assert_eq!(app.conversations.len(), 7);
-    update(
-        &mut app,
-        Msg::Loaded {
-            generation: *generation,
-            user: "alice".into(),
-            result: Ok(user_data(0)),
-        },
-    );
+    deliver(&mut app, id, user_data(0));
     assert_eq!(app.staged_count(), 1);
     let carol = &app.conversations[app.index[&Peer::User("carol".into())]];
     assert!(carol.staged.set.contains(bit(0)));
@@ -391,9 +374,9 @@ fn the_preview_scrolls_and_shows_one_call_per_100_conversations() {
     assert!(text.contains("# call 2 of 2: 50 conversation(s)"), "{text}");
     assert!(text.contains("usersig=<redacted>"));
     keys(&mut app, [ch('p'), ch('j'), ch('j'), ch('j'), ch('k')]);
-    assert!(matches!(app.overlay, Some(Overlay::Preview { scroll: 2 })));
+    assert!(matches!(app.overlay(), Some(Overlay::Preview { scroll: 2, .. })));
     keys(&mut app, [key(KeyCode::Esc)]);
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
 }
 
 #[test]
@@ -405,12 +388,15 @@ fn y_copies_the_conversation_as_one_line_of_json_through_a_command() {
     let [Cmd::Copy { text }] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
+    // the one JSON shape of a conversation, as `get --json` prints it
     let v: serde_json::Value = serde_json::from_str(text).unwrap();
     assert_eq!(v["conversation"], "c2c_carol");
-    assert_eq!(v["hex"], "0x0000000100000002");
-    assert_eq!(v["bits"], serde_json::json!([1, 32]));
-    assert_eq!(v["standard_mark"], format!("1{}10", "0".repeat(30)));
+    assert_eq!(v["type"], "c2c");
+    assert_eq!(v["standard_mark"]["hex"], "0x0000000100000002");
+    assert_eq!(v["standard_mark"]["bits"], serde_json::json!([1, 32]));
+    assert_eq!(v["standard_mark"]["raw"], format!("1{}10", "0".repeat(30)));
     assert_eq!(v["custom_mark"], "waiting on refund");
+    assert_eq!(v["groups"], serde_json::json!(["Customers", "Escalations"]));
     assert!(!text.contains('\n'));
     let status = app.status.clone().unwrap();
     assert!(status.text.starts_with("Copied c2c_carol"), "{status:?}");
@@ -423,7 +409,7 @@ fn y_in_the_request_preview_copies_the_request_bodies() {
     // nothing staged: nothing to copy
     keys(&mut app, [ch('p')]);
     assert!(keys(&mut app, [ch('y')]).is_empty());
-    assert!(matches!(app.overlay, Some(Overlay::Preview { .. })));
+    assert!(matches!(app.overlay(), Some(Overlay::Preview { .. })));
     keys(&mut app, [key(KeyCode::Esc), ch(' '), ch('p')]);
     let cmds = keys(&mut app, [ch('y')]);
     let [Cmd::Copy { text }] = cmds.as_slice() else {
@@ -434,7 +420,7 @@ fn y_in_the_request_preview_copies_the_request_bodies() {
         r#"{"From_Account":"alice","MarkItem":[{"OptType":1,"ContactItem":{"Type":1,"To_Account":"bob"},"ClearMark":[0]}]}"#
     );
     assert!(
-        matches!(app.overlay, Some(Overlay::Preview { .. })),
+        matches!(app.overlay(), Some(Overlay::Preview { .. })),
         "the preview stays open"
     );
     let screen = screen(&mut app, 80, 24);
@@ -483,7 +469,7 @@ fn v_selects_rows_and_space_sets_the_cursor_bits_new_value_on_all_of_them() {
     keys(&mut app, [key(KeyCode::Enter)]);
     let batches = commit_cmd(keys(&mut app, [ch('c')]));
     assert_eq!(batches.len(), 1);
-    let req = commit::request("alice", &batches[0]);
+    let req = request("alice", &batches[0]);
     assert_eq!(req.mark_item.len(), 3);
     for item in &req.mark_item {
         assert_eq!(item.set_mark, Some(vec![40]));
@@ -523,11 +509,11 @@ fn x_drops_the_selection_stage_and_esc_clears_the_selection() {
 // ---------------------------------------------------------------------------------------
 // the groups popup (o)
 
-fn group_cmd(cmds: Vec<Cmd>) -> convmark::app::GroupOp {
+fn group_cmd(cmds: Vec<Cmd>) -> (u64, GroupOp) {
     match cmds.as_slice() {
-        [Cmd::Group { user, op, .. }] => {
+        [Cmd::Group { id, user, op, .. }] => {
             assert_eq!(user, "alice");
-            op.clone()
+            (*id, op.clone())
         }
         other => panic!("expected one group request, got {other:?}"),
     }
@@ -540,24 +526,54 @@ fn status_text(app: &convmark::app::App) -> String {
         .unwrap_or_default()
 }
 
+fn group(id: u64, name: &str) -> convmark::api::wire::GroupItem {
+    convmark::api::wire::GroupItem {
+        group_id: id,
+        group_name: name.into(),
+    }
+}
+
+/// A group request's answer: the group, per-conversation items, a re-read.
+fn group_done(
+    id: u64,
+    op: GroupOp,
+    group: Option<convmark::api::wire::GroupItem>,
+    items: Vec<(Peer, ItemOutcome)>,
+    error: Option<ApiError>,
+    refreshed: Option<(Vec<convmark::api::wire::ContactRecord>, Vec<convmark::api::wire::GroupItem>)>,
+) -> Msg {
+    Msg::GroupDone {
+        id,
+        outcome: GroupOutcome {
+            op,
+            group,
+            items,
+            error,
+            recovered: None,
+            refreshed: refreshed.map(Ok),
+            audit_error: None,
+        },
+    }
+}
+
 #[test]
 fn o_opens_the_groups_popup_and_space_adds_or_removes_the_conversation() {
-    use convmark::app::GroupOp;
     let mut app = loaded_app(0);
     // bob is selected and in group 1 (Customers), not in 2 (Escalations)
     assert!(keys(&mut app, [ch('o')]).is_empty());
-    assert!(app.groups_popup.is_some());
+    assert!(app.groups_popup().is_some());
     assert_eq!(app.selected_group(), Some((1, "Customers")));
     let bob = Peer::User("bob".into());
+    let (id, op) = group_cmd(keys(&mut app, [ch(' ')]));
     assert_eq!(
-        group_cmd(keys(&mut app, [ch(' ')])),
+        op,
         GroupOp::Remove {
             name: "Customers".into(),
-            peer: bob.clone()
+            peers: vec![bob.clone()]
         }
     );
-    assert!(app.group_busy);
-    assert_eq!(app.in_flight, 1);
+    assert!(app.requests.group_busy());
+    assert!(app.busy());
     // a second request waits for the first
     assert!(keys(&mut app, [ch('j'), key(KeyCode::Enter)]).is_empty());
     assert!(
@@ -565,31 +581,59 @@ fn o_opens_the_groups_popup_and_space_adds_or_removes_the_conversation() {
         "{}",
         status_text(&app)
     );
-    app.group_busy = false;
+    app.requests.finish(id);
     assert_eq!(app.selected_group(), Some((2, "Escalations")));
+    let (id, op) = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
     assert_eq!(
-        group_cmd(keys(&mut app, [key(KeyCode::Enter)])),
+        op,
         GroupOp::Add {
             name: "Escalations".into(),
-            peer: bob
+            peers: vec![bob]
         }
     );
     // j/k and the arrows move within the popup, not the list; Esc closes it
-    app.group_busy = false;
+    app.requests.finish(id);
     let selected = app.selected;
     keys(&mut app, [ch('k'), key(KeyCode::Down), ch('j')]);
     assert_eq!(app.selected, selected);
     keys(&mut app, [key(KeyCode::Esc)]);
-    assert!(app.groups_popup.is_none());
+    assert!(app.groups_popup().is_none());
+}
+
+#[test]
+fn a_reload_while_a_group_change_is_in_flight_does_not_leave_the_popup_busy() {
+    // o, Space (a group change in flight), Esc, r: the group answer still arrives and
+    // ends its request; later group changes are not refused
+    let mut app = loaded_app(0);
+    let (gid, op) = group_cmd(keys(&mut app, [ch('o'), ch(' ')]));
+    keys(&mut app, [key(KeyCode::Esc)]);
+    let load = load_id(&keys(&mut app, [ch('r')]));
+    assert!(app.requests.group_busy(), "the reload does not drop the group request");
+    update(
+        &mut app,
+        group_done(
+            gid,
+            op,
+            Some(group(1, "Customers")),
+            vec![(Peer::User("bob".into()), ItemOutcome::ok())],
+            None,
+            Some((Vec::new(), vec![group(1, "Customers"), group(2, "Escalations")])),
+        ),
+    );
+    assert!(!app.requests.group_busy());
+    deliver(&mut app, load, user_data(0));
+    assert!(!app.busy());
+    let (_, op) = group_cmd(keys(&mut app, [ch('o'), ch(' ')]));
+    assert!(matches!(op, GroupOp::Remove { .. } | GroupOp::Add { .. }));
 }
 
 #[test]
 fn n_prompts_for_a_name_that_types_keys_and_refuses_33_bytes_locally() {
-    use convmark::app::{GroupOp, PromptKind};
+    use convmark::app::PromptKind;
     let mut app = loaded_app(0);
     keys(&mut app, [ch('o'), ch('n')]);
     assert!(matches!(
-        app.overlay,
+        app.overlay(),
         Some(Overlay::Prompt {
             kind: PromptKind::NewGroup,
             ..
@@ -599,7 +643,7 @@ fn n_prompts_for_a_name_that_types_keys_and_refuses_33_bytes_locally() {
     let cmds = keys(&mut app, typed("qRDno x"));
     assert!(cmds.is_empty());
     assert!(!app.quit);
-    let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
+    let Some(Overlay::Prompt { input, .. }) = app.overlay() else {
         panic!()
     };
     assert_eq!(input.value(), "qRDno x");
@@ -611,50 +655,51 @@ fn n_prompts_for_a_name_that_types_keys_and_refuses_33_bytes_locally() {
         text.contains("Not sent") && text.contains("33 bytes"),
         "{text}"
     );
-    assert!(app.overlay.is_some(), "the prompt stays open with the name");
+    assert!(app.overlay().is_some(), "the prompt stays open with the name");
     keys(&mut app, [key(KeyCode::Backspace)]);
     assert_eq!(
-        group_cmd(keys(&mut app, [key(KeyCode::Enter)])),
+        group_cmd(keys(&mut app, [key(KeyCode::Enter)])).1,
         GroupOp::Create {
-            name: "x".repeat(32)
+            name: "x".repeat(32),
+            peers: Vec::new()
         }
     );
 }
 
 #[test]
 fn r_renames_prefilled_and_d_deletes_after_a_yes() {
-    use convmark::app::GroupOp;
     let mut app = loaded_app(0);
     keys(&mut app, [ch('o'), ch('R')]);
-    let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
+    let Some(Overlay::Prompt { input, .. }) = app.overlay() else {
+        panic!("{:?}", app.overlay())
     };
     assert_eq!(input.value(), "Customers");
     // unchanged: nothing sent
     assert!(keys(&mut app, [key(KeyCode::Enter)]).is_empty());
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
     keys(&mut app, [ch('R')]);
     keys(&mut app, typed(" 客户"));
+    let (id, op) = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
     assert_eq!(
-        group_cmd(keys(&mut app, [key(KeyCode::Enter)])),
+        op,
         GroupOp::Rename {
             old: "Customers".into(),
             new: "Customers 客户".into()
         }
     );
-    app.group_busy = false;
-    app.overlay = None;
+    app.requests.finish(id);
+    app.mode.pop();
     keys(&mut app, [ch('D')]);
     assert!(matches!(
-        app.overlay,
+        app.overlay(),
         Some(Overlay::Confirm(Confirm::DeleteGroup(1)))
     ));
     assert!(keys(&mut app, [ch('n')]).is_empty());
-    assert!(app.overlay.is_none());
-    assert!(app.groups_popup.is_some(), "n keeps the popup");
+    assert!(app.overlay().is_none());
+    assert!(app.groups_popup().is_some(), "n keeps the popup");
     keys(&mut app, [ch('D')]);
     assert_eq!(
-        group_cmd(keys(&mut app, [ch('y')])),
+        group_cmd(keys(&mut app, [ch('y')])).1,
         GroupOp::Delete {
             name: "Customers".into()
         }
@@ -666,10 +711,10 @@ fn read_only_opens_the_popup_for_viewing_and_refuses_every_change() {
     let mut app = loaded_app(0);
     app.session.read_only = true;
     keys(&mut app, [ch('o')]);
-    assert!(app.groups_popup.is_some());
+    assert!(app.groups_popup().is_some());
     for c in [' ', 'n', 'R', 'D'] {
         assert!(keys(&mut app, [ch(c)]).is_empty(), "{c}");
-        assert!(app.overlay.is_none(), "{c}");
+        assert!(app.overlay().is_none(), "{c}");
         let text = status_text(&app);
         assert!(text.contains("read-only"), "{c}: {text}");
     }
@@ -678,74 +723,71 @@ fn read_only_opens_the_popup_for_viewing_and_refuses_every_change() {
 
 #[test]
 fn a_refused_create_keeps_the_name_and_a_success_updates_the_groups_line() {
-    use convmark::api::wire::{ContactItem, ContactRecord, GroupItem, WireMark};
-    use convmark::app::{GroupAnswer, Records};
+    use convmark::api::wire::{ContactRecord, WireMark};
     let mut app = loaded_app(0);
     keys(&mut app, [ch('o'), ch('n')]);
     keys(&mut app, typed("VIP"));
-    let op = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
-    let generation = app.generation;
+    let (id, op) = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
     update(
         &mut app,
-        Msg::GroupDone {
-            generation,
-            op: op.clone(),
-            result: Err(ApiError::Server {
+        group_done(
+            id,
+            op,
+            None,
+            Vec::new(),
+            Some(ApiError::Server {
                 code: 51013,
                 info: String::new(),
             }),
-        },
+            None,
+        ),
     );
     let text = status_text(&app);
     assert!(text.contains("ResultCode 51013"), "{text}");
     assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error);
-    assert!(!app.group_busy);
-    assert_eq!(app.in_flight, 0);
-    let Some(Overlay::Prompt { input, .. }) = &app.overlay else {
-        panic!("the prompt stays: {:?}", app.overlay)
+    assert!(!app.requests.group_busy());
+    assert!(!app.busy());
+    let Some(Overlay::Prompt { input, .. }) = app.overlay() else {
+        panic!("the prompt stays: {:?}", app.overlay())
     };
     assert_eq!(input.value(), "VIP", "nothing typed is lost");
+    assert_eq!(app.session.edition.as_deref(), Some("not Ultimate"));
 
     // again, and this time the server takes it; bob is re-read in groups 1 and 7
-    let op = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
+    let (id, op) = group_cmd(keys(&mut app, [key(KeyCode::Enter)]));
     let bob = Peer::User("bob".into());
-    let group = |id, name: &str| GroupItem {
-        group_id: id,
-        group_name: name.into(),
-    };
     update(
         &mut app,
-        Msg::GroupDone {
-            generation,
+        group_done(
+            id,
             op,
-            result: Ok(GroupAnswer {
-                group: group(7, "VIP"),
-                item: None,
-                refreshed: Ok(Records {
-                    records: vec![ContactRecord {
-                        contact: ContactItem(bob.clone()),
-                        standard_mark: WireMark::default(),
-                        custom_mark: None,
-                        contact_group_id: Some(vec![1, 7]),
-                        timestamp: 0,
-                    }],
-                    groups: vec![group(1, "Customers"), group(7, "VIP")],
-                }),
-            }),
-        },
+            Some(group(7, "VIP")),
+            Vec::new(),
+            None,
+            Some((
+                vec![ContactRecord {
+                    contact: ContactItem(bob.clone()),
+                    standard_mark: WireMark::default(),
+                    custom_mark: None,
+                    contact_group_id: Some(vec![1, 7]),
+                    timestamp: 0,
+                }],
+                vec![group(1, "Customers"), group(7, "VIP")],
+            )),
+        ),
     );
     let text = status_text(&app);
     assert!(
         text.contains("Created group \"VIP\" (id 7): ResultCode 0"),
         "{text}"
     );
-    assert!(app.overlay.is_none(), "the prompt closes");
+    assert!(app.overlay().is_none(), "the prompt closes");
     assert_eq!(app.selected_group(), Some((7, "VIP")));
     let names = app.group_names_of(app.current().unwrap());
     assert_eq!(names, ["Customers", "VIP"]);
     // carol was in 1 and 2: not returned any more, so in none; group 2 is gone
     let carol = app.index[&Peer::User("carol".into())];
-    assert!(app.conversations[carol].groups.is_empty());
+    assert!(app.conversations[carol].server.groups.is_empty());
     assert!(!app.group_names.contains_key(&2));
     let screen = screen(&mut app, 80, 24);
     assert!(screen.contains("groups: Customers, VIP"), "{screen}");
@@ -753,26 +795,19 @@ fn a_refused_create_keeps_the_name_and_a_success_updates_the_groups_line() {
 
 #[test]
 fn a_per_item_result_code_of_add_is_shown_with_its_meaning() {
-    use convmark::api::wire::GroupItem;
-    use convmark::app::{GroupAnswer, Records};
     let mut app = loaded_app(0);
     keys(&mut app, [ch('o'), ch('j')]);
-    let op = group_cmd(keys(&mut app, [ch(' ')]));
-    let generation = app.generation;
+    let (id, op) = group_cmd(keys(&mut app, [ch(' ')]));
     update(
         &mut app,
-        Msg::GroupDone {
-            generation,
+        group_done(
+            id,
             op,
-            result: Ok(GroupAnswer {
-                group: GroupItem {
-                    group_id: 2,
-                    group_name: "Escalations".into(),
-                },
-                item: Some((51008, String::new())),
-                refreshed: Ok(Records::default()),
-            }),
-        },
+            Some(group(2, "Escalations")),
+            vec![(Peer::User("bob".into()), answer(51008))],
+            None,
+            Some((Vec::new(), Vec::new())),
+        ),
     );
     let status = app.status.clone().unwrap();
     assert_eq!(status.kind, StatusKind::Error);

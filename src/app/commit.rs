@@ -207,7 +207,7 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
         }
     }
     if pro {
-        app.session.edition = Some("not Ultimate (51013)".into());
+        app.session.edition = Some("not Ultimate".into());
     }
     let ok = report.succeeded();
     let not_sent = report.not_sent();

@@ -271,7 +271,7 @@ pub(super) fn on_done(app: &mut App, id: RequestId, outcome: GroupOutcome) {
         return;
     }
     if outcome.error.as_ref().and_then(|e| e.code()) == Some(51013) {
-        app.session.edition = Some("not Ultimate (51013)".into());
+        app.session.edition = Some("not Ultimate".into());
     }
     let op = &outcome.op;
     let Some(g) = outcome.group.clone().filter(|_| outcome.error.is_none()) else {

@@ -682,7 +682,7 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
         }
     }
     let text = format!(
-        "Staged bit {} {} on {} selected: {} change; {} commits",
+        "Bit {} {} for {} selected: {} change; {} commits",
         b.get(),
         if on { "on" } else { "off" },
         thousands(targets.len()),

@@ -172,7 +172,14 @@ pub(super) fn on_loaded(app: &mut App, id: RequestId, result: Result<(), ApiErro
         row.staged.rebase(row.server.mark.value, &row.server.custom);
     }
     app.rekey_all();
+    // the cursor stays on the row it is on, unless that is the top: then the top row of
+    // the sorted list (the first load's cursor is not left on whichever row came first)
+    let at_top = app.selected == 0;
     app.sort_rows();
+    if at_top {
+        app.selected = 0;
+        app.list_offset = 0;
+    }
     app.recount();
     app.conn = ConnState::Ready;
     app.stage_changed = true;

@@ -386,9 +386,15 @@ fn history(
 }
 
 fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
-    let r = centered(area, area.width.saturating_sub(4).min(96), area.height);
+    // the status line and the hints stay visible below
+    let r = centered(
+        Rect::new(area.x, area.y, area.width, area.height.saturating_sub(2)),
+        area.width.saturating_sub(4).min(96),
+        area.height.saturating_sub(2),
+    );
     let esc = app.keys.hint(Action::Back);
-    let inner = popup(frame, r, &format!("Help · {esc} closes"));
+    let scroll_keys = format!("{}{}", app.keys.hint(Action::Up), app.keys.hint(Action::Down));
+    let inner = popup(frame, r, &format!("Help · {scroll_keys} scroll · {esc} closes"));
     let keys_width = 13;
     let entry = |a: Action| {
         vec![

@@ -6,8 +6,13 @@ use std::collections::BTreeMap;
 use convmark::api::wire::{
     ContactItem, ContactRecord, GroupItem, SessionItem, SessionPeer, WireMark,
 };
-use convmark::app::{App, KeyMap, Msg, Session, UserData, update};
-use convmark::domain::{MarkSet, Peer};
+use convmark::api::Client;
+use convmark::app::{App, Cmd, KeyMap, Msg, Session, update};
+use convmark::domain::{MAX_MARK_ITEMS, MarkSet, Peer, batches};
+use convmark::service::ItemOutcome;
+use convmark::service::commit::{CommitItem, CommitReport};
+use convmark::service::load::LoadPage;
+use convmark::service::plan::{MarkPlan, PlannedChange};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -22,6 +27,8 @@ pub fn session() -> Session {
         log_path: "/home/u/.local/share/convmark/convmark.log".into(),
         data_dir: None,
         mark_contact_url: "https://adminapisgp.im.qcloud.com/v4/recentcontact/mark_contact?sdkappid=1400000000&identifier=administrator&usersig=<redacted>&random=1&contenttype=json".into(),
+        edition: None,
+        clock: convmark::app::Clock(|| 1_795_000_000),
     }
 }
 
@@ -57,6 +64,41 @@ fn record(peer: Peer, mark: u64, custom: &str, groups: &[u64]) -> ContactRecord 
         contact_group_id: (!groups.is_empty()).then(|| groups.to_vec()),
         timestamp: 1_700_000_000,
     }
+}
+
+/// What a user's load brings: get_list items, get_contact_group records, groups.
+pub struct UserData {
+    pub sessions: Vec<SessionItem>,
+    pub records: Vec<ContactRecord>,
+    pub groups: Vec<GroupItem>,
+}
+
+/// Feeds a load's pages to the app (a get_list page, then a get_contact_group page) and
+/// ends the load.
+pub fn deliver(app: &mut App, id: u64, data: UserData) -> Vec<Cmd> {
+    let mut cmds = update(app, Msg::LoadPage {
+        id,
+        page: LoadPage::Sessions(data.sessions),
+    });
+    cmds.extend(update(app, Msg::LoadPage {
+        id,
+        page: LoadPage::Records {
+            records: data.records,
+            groups: data.groups,
+        },
+    }));
+    cmds.extend(update(app, Msg::Loaded { id, result: Ok(()) }));
+    cmds
+}
+
+/// The id of the load a command list starts.
+pub fn load_id(cmds: &[Cmd]) -> u64 {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::LoadUser { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a LoadUser command")
 }
 
 /// A small user: pinned and plain conversations, users and groups, marks, a custom mark,
@@ -123,15 +165,7 @@ pub fn loaded_app(extra: usize) -> App {
     let mut app = App::new(session(), KeyMap::default(), labels());
     let cmds = convmark::app::update::open_user(&mut app, "alice".into());
     assert_eq!(cmds.len(), 1);
-    let generation = app.generation;
-    update(
-        &mut app,
-        Msg::Loaded {
-            generation,
-            user: "alice".into(),
-            result: Ok(user_data(extra)),
-        },
-    );
+    deliver(&mut app, load_id(&cmds), user_data(extra));
     app
 }
 
@@ -165,4 +199,66 @@ pub fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| convmark::ui::render(f, app)).unwrap();
     convmark::ui::buffer_text(terminal.backend().buffer())
+}
+
+/// The commit a key sent: its request id, and its plan in batches of 100.
+pub fn commit_cmd(cmds: Vec<Cmd>) -> Vec<Vec<PlannedChange>> {
+    commit_of(cmds).2
+}
+
+pub fn commit_of(cmds: Vec<Cmd>) -> (u64, MarkPlan, Vec<Vec<PlannedChange>>) {
+    match cmds.as_slice() {
+        [Cmd::Commit { id, plan, .. }] => {
+            assert_eq!(plan.user, "alice");
+            let b = batches(&plan.changes, MAX_MARK_ITEMS)
+                .map(<[PlannedChange]>::to_vec)
+                .collect();
+            (*id, plan.clone(), b)
+        }
+        other => panic!("expected one commit, got {other:?}"),
+    }
+}
+
+/// The answer of a commit: each planned conversation's outcome.
+pub fn committed(id: u64, plan: &MarkPlan, outcome: impl Fn(&Peer) -> ItemOutcome) -> Msg {
+    Msg::Committed {
+        id,
+        report: CommitReport {
+            id: "test".into(),
+            items: plan
+                .changes
+                .iter()
+                .map(|p| CommitItem {
+                    user: plan.user.clone(),
+                    planned: p.clone(),
+                    outcome: outcome(&p.change.peer),
+                })
+                .collect(),
+            calls_sent: plan.calls(),
+            calls_not_sent: 0,
+            audit_error: None,
+        },
+    }
+}
+
+pub fn answer(code: i64) -> ItemOutcome {
+    ItemOutcome::Answered {
+        code,
+        info: String::new(),
+    }
+}
+
+
+/// Opens `user` in `app` and loads every page from a real server, as the runtime would.
+pub async fn load_from(client: &Client, app: &mut App, user: &str) {
+    let cmds = convmark::app::update::open_user(app, user.into());
+    let id = load_id(&cmds);
+    let pages = std::sync::Mutex::new(Vec::new());
+    convmark::service::load::user_pages(client, user, |p| pages.lock().unwrap().push(p))
+        .await
+        .unwrap();
+    for page in pages.into_inner().unwrap() {
+        update(app, Msg::LoadPage { id, page });
+    }
+    update(app, Msg::Loaded { id, result: Ok(()) });
 }
