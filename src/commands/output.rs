@@ -263,24 +263,67 @@ impl Table {
     }
 }
 
-/// Writes text to stdout. A closed pipe (`convmark get | head`) is not an error: the
-/// reader has what it wanted.
-pub fn emit(text: &str) -> Result<(), String> {
+/// Writes bytes to stdout and flushes. A closed pipe (`convmark get | head`) is not an
+/// error: the reader has what it wanted, and the rest is dropped. Any other failure (a full
+/// disk: `> /dev/full`) is an error for the caller to report, so its exit code stays true.
+/// Never panics, unlike `print!`.
+pub fn emit_bytes(bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(format!("cannot write to stdout: {e}")),
     }
 }
 
-/// Writes a value as pretty JSON on stdout.
+/// Writes text to stdout, as `emit_bytes`.
+pub fn emit(text: &str) -> Result<(), String> {
+    emit_bytes(text.as_bytes())
+}
+
+/// Writes one line (the text and a newline) to stdout, as `emit_bytes`.
+pub fn emit_line(line: &str) -> Result<(), String> {
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    emit(&text)
+}
+
+/// Writes a value as pretty JSON on stdout, as `emit_bytes`.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), String> {
     let mut text =
         serde_json::to_string_pretty(value).map_err(|e| format!("cannot write JSON: {e}"))?;
     text.push('\n');
     emit(&text)
+}
+
+/// Writes one line (the text and a newline) to stderr. Never panics and never fails,
+/// whatever stderr is (closed, full, a pipe nobody reads): stderr is where failures would
+/// be told, so there is nowhere left to tell this one.
+pub fn eprint_line(line: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(line.as_bytes())
+        .and_then(|()| err.write_all(b"\n"))
+        .and_then(|()| err.flush());
+}
+
+/// `convmark: MESSAGE` on stderr, as `eprint_line`: how every error is told.
+pub fn error(message: &str) {
+    eprint_line(&format!("convmark: {message}"));
+}
+
+/// `convmark: warning: MESSAGE` on stderr, as `eprint_line`: how every warning is told.
+pub fn warning(message: &str) {
+    eprint_line(&format!("convmark: warning: {message}"));
+}
+
+/// `convmark: MESSAGE` on stderr, as `eprint_line`: a note that is neither an error nor a
+/// warning (e.g. where staged edits were kept).
+pub fn note(message: &str) {
+    eprint_line(&format!("convmark: {message}"));
 }
 
 /// A progress line on stderr, only when stderr is a terminal: `label: done/total`.
