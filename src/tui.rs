@@ -191,9 +191,10 @@ async fn launch(
 }
 
 /// 0, or 128 + the signal's number when a signal ended the TUI with edits left unsent
-/// (staged, or requests in flight), as a shell reports a process killed by that signal.
+/// (staged, or a commit or group change in flight: it may not have reached the server), as
+/// a shell reports a process killed by that signal. A load in flight is not an edit.
 pub fn exit_code(app: &App, signal: u8) -> ExitCode {
-    let unsent = app.staged_count() > 0 || app.in_flight > 0 || app.committing || app.group_busy;
+    let unsent = app.staged_count() > 0 || app.committing || app.group_busy;
     if signal != 0 && unsent {
         ExitCode::from(128 + signal)
     } else {
@@ -238,4 +239,35 @@ fn signals() -> io::Result<(impl Stream<Item = io::Result<Event>> + Unpin, Arc<A
 #[cfg(not(unix))]
 fn signals() -> io::Result<(impl Stream<Item = io::Result<Event>> + Unpin, Arc<AtomicU8>)> {
     Ok((futures::stream::pending(), Arc::new(AtomicU8::new(0))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> App {
+        App::new(
+            session(1, "test".into(), true, false),
+            KeyMap::default(),
+            BTreeMap::new(),
+        )
+    }
+
+    #[test]
+    fn a_signal_exits_128_plus_its_number_only_with_edits_left_unsent() {
+        let code = |app: &App, signal| format!("{:?}", exit_code(app, signal));
+        let zero = format!("{:?}", ExitCode::SUCCESS);
+        let mut idle = app();
+        assert_eq!(code(&idle, 15), zero);
+        // a load in flight is not an edit
+        idle.in_flight = 1;
+        assert_eq!(code(&idle, 2), zero);
+        let mut committing = app();
+        committing.committing = true;
+        assert_eq!(code(&committing, 15), format!("{:?}", ExitCode::from(143)));
+        assert_eq!(code(&committing, 0), zero, "no signal: quit by a key");
+        let mut grouping = app();
+        grouping.group_busy = true;
+        assert_eq!(code(&grouping, 1), format!("{:?}", ExitCode::from(129)));
+    }
 }
