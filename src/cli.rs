@@ -84,7 +84,7 @@ pub enum ConfigAction {
     /// Load the config file, resolve the profile (flags and variables applied) and say what was found
     Check {
         #[command(flatten)]
-        conn: ConnArgs,
+        conn: Box<ConnArgs>,
     },
 }
 

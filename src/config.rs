@@ -98,7 +98,7 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
 pub fn timeout_from_seconds(seconds: f64) -> Result<Duration, String> {
     let invalid =
         || format!("{seconds} is not a timeout: give more than 0 seconds, e.g. 15 or 0.5");
-    if !(seconds > 0.0) {
+    if seconds.is_nan() || seconds <= 0.0 {
         return Err(invalid());
     }
     match Duration::try_from_secs_f64(seconds) {
@@ -226,7 +226,7 @@ pub enum ConfigError {
     UnknownProfile {
         name: String,
         path: PathBuf,
-        origin: Origin,
+        origin: Box<Origin>,
         known: String,
     },
     /// A setting that is present but not valid, with where it came from.
@@ -518,7 +518,7 @@ pub fn resolve(args: &ConnArgs, file: &ConfigFile, path: &Path) -> Result<Connec
                 return Err(ConfigError::UnknownProfile {
                     name: name.clone(),
                     path: path.to_owned(),
-                    origin,
+                    origin: Box::new(origin),
                     known: if file.profile.is_empty() {
                         "none".into()
                     } else {
