@@ -184,7 +184,7 @@ impl std::fmt::Display for Origin {
             Origin::Flag(flag) => write!(f, "{flag}"),
             Origin::Arg { flag, var } => write!(f, "{flag} (or {var})"),
             Origin::File { path, line, key } => {
-                write!(f, "{}", path.display())?;
+                write!(f, "the config file {}", path.display())?;
                 if let Some(line) = line {
                     write!(f, ", line {line}")?;
                 }
@@ -220,7 +220,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the config file {path} is not valid: {error}")]
+    #[error("the config file {}, {error}", path.display())]
     Parse { path: PathBuf, error: FileError },
     #[error("no profile {name:?} in {path} (asked for by {origin}); profiles there: {known}")]
     UnknownProfile {
@@ -364,18 +364,31 @@ fn key_at(entries: &[KeyEntry], at: usize) -> Option<String> {
         .map(|e| e.path.clone())
 }
 
-/// The key written at the start of the line that holds byte `at` (`name = ...`), for a file
-/// that does not parse.
+/// The key written at the start of the line that holds byte `at` (`name = ...`), under the
+/// last `[table]` header before it, for a file that does not parse.
 fn key_on_line(text: &str, at: usize) -> Option<String> {
-    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let before = text.get(..at)?;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = text.get(start..)?.lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    plain.then(|| key.to_owned())
+    let plain = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !plain(key) {
+        return None;
+    }
+    let table = before.get(..start)?.lines().rev().find_map(|l| {
+        let l = l.trim();
+        let inner = l.strip_prefix('[')?.strip_suffix(']')?.trim();
+        plain(inner).then_some(inner)
+    });
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_owned(),
+    })
 }
 
 /// The 1-based line of byte `at`.
@@ -754,6 +767,7 @@ mod tests {
         // a line that does not parse: the key is named, its value never
         let err = parse_file("[profile.prod]\nsecret_key = \"s3cr3t-value\n").unwrap_err();
         assert_eq!(err.line, Some(2), "{err}");
+        assert_eq!(err.key.as_deref(), Some("profile.prod.secret_key"), "{err}");
         assert!(!err.to_string().contains("s3cr3t"), "{err}");
         let err = parse_file("[profile.p]\nsecret_key = 12345678\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("profile.p.secret_key"), "{err}");
@@ -833,7 +847,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("/x.toml, line 4, key profile.default.timeout:"),
+            err.starts_with("the config file /x.toml, line 4, key profile.default.timeout:"),
             "{err}"
         );
         let file = parse_file("[profile.default]\n\nregion = \"mars\"\n").unwrap();
@@ -841,7 +855,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("/x.toml, line 3, key profile.default.region:"),
+            err.starts_with("the config file /x.toml, line 3, key profile.default.region:"),
             "{err}"
         );
         a.timeout = Some("-1".into());

@@ -206,7 +206,7 @@ fn config_check_errors_name_file_line_and_key() {
             "a line that does not parse",
             &format!("[profile.prod]\nsecret_key = \"{SECRET}\nsdkappid = 1\n"),
             2,
-            "key secret_key:",
+            "key profile.prod.secret_key:",
         ),
         (
             "a bad timeout",
