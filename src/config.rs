@@ -16,9 +16,6 @@ use serde::Deserialize;
 use crate::api::client::{base_url, region_url};
 use crate::api::{Auth, ClientConfig};
 
-/// The request timeout when neither `--timeout`, `CONVMARK_TIMEOUT` nor a profile sets one.
-pub const DEFAULT_TIMEOUT_SECONDS: f64 = 15.0;
-
 /// Connection flags shared by every command that talks to an app. Each one but `--profile`
 /// can also come from the `CONVMARK_*` variable its help names.
 #[derive(clap::Args, Debug, Clone, Default)]

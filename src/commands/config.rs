@@ -132,8 +132,8 @@ fn check(conn: &ConnArgs) -> Result<ExitCode, String> {
     if let Some(text) = config::permission_warning(&path, &file) {
         warning(&text);
     }
-    let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
-    drop(keys);
+    // the key map as the TUI will build it: a bad [keys] entry is an error here too
+    config::keymap(&file, &path).map_err(|e| e.to_string())?;
     let connection = config::resolve(conn, &file, &path).map_err(|e| e.to_string())?;
     let client = &connection.client;
     let mut table = Table::new(&["SETTING", "VALUE"]);
