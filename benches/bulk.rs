@@ -3,7 +3,7 @@
 //! one round trip per batch; the same change for many users runs within 10% of the rate
 //! limit's bound (N users take N/200 s). Prints a table; asserts only correctness.
 //!
-//! The one-user change goes through both real paths: `commands::mark::send` (what
+//! The one-user change goes through both real paths: `commands::service::commit::commit` (what
 //! `convmark mark` runs) and the TUI's commit in the real loop (`runtime::run`, Space on
 //! 1,000 rows, then `c`). The end-to-end `convmark mark` process, read-back included, is
 //! timed by `tests/cli_bench.rs`.
@@ -25,10 +25,13 @@ use common::{Stats, ms, row, table_header};
 use convmark::api::Client;
 use convmark::api::wire::{ContactItem, MarkContactRequest, MarkItem};
 use convmark::app::{KeyMap, Session};
-use convmark::commands::mark::{self, MarkPlan};
-use convmark::commands::output::ItemOutcome;
-use convmark::domain::{MAX_MARK_ITEMS, OptType, Peer, RATE_LIMIT_PER_SECOND};
+use convmark::domain::{
+    BitIndex, MAX_MARK_ITEMS, MarkSet, OptType, Peer, RATE_LIMIT_PER_SECOND, StagedEdit,
+};
 use convmark::emulator::{self, EmulatorConfig, RunningEmulator, Seed};
+use convmark::service::ItemOutcome;
+use convmark::service::commit::{CommitReport, commit};
+use convmark::service::plan::{MarkPlan, MarkState, plan_marks};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -112,24 +115,46 @@ async fn round_trip(client: &Client) -> Duration {
     s.p50
 }
 
-fn assert_all_ok(outcomes: &std::collections::HashMap<Peer, ItemOutcome>, expected: usize) {
-    assert_eq!(outcomes.len(), expected);
-    for (peer, outcome) in outcomes {
+fn assert_all_ok(report: &CommitReport, expected: usize) {
+    assert_eq!(report.items.len(), expected);
+    for item in &report.items {
         assert!(
-            matches!(outcome, ItemOutcome::Answered { code: 0, .. }),
-            "{peer}: {outcome:?}"
+            matches!(item.outcome, ItemOutcome::Answered { code: 0, .. }),
+            "{}: {:?}",
+            item.planned.change.peer,
+            item.outcome
         );
     }
 }
 
+/// Bit `bit` set (or cleared) on every conversation, planned against the opposite value,
+/// so every conversation gets an item.
 fn plan(user: &str, peers: Vec<Peer>, set: bool, bit: u8) -> MarkPlan {
-    MarkPlan {
-        user: user.to_owned(),
-        peers,
-        set: if set { vec![bit] } else { Vec::new() },
-        clear: if set { Vec::new() } else { vec![bit] },
-        custom: None,
+    let b = BitIndex::new(i64::from(bit)).unwrap();
+    let mut want = StagedEdit::default();
+    if set {
+        want.set.insert(b);
+    } else {
+        want.clear.insert(b);
     }
+    let before = MarkState {
+        value: if set {
+            MarkSet::EMPTY
+        } else {
+            MarkSet(b.mask())
+        },
+        ..Default::default()
+    };
+    plan_marks(
+        user,
+        |_| before.clone(),
+        peers.into_iter().map(|p| (p, want.clone())),
+    )
+}
+
+/// What `convmark mark` sends, through the service layer.
+async fn send(client: &Client, plans: &[MarkPlan]) -> CommitReport {
+    commit(client, plans, None, |_| {}).await
 }
 
 /// How the one-user change compares with one round trip plus pacing.
@@ -155,7 +180,7 @@ fn one_user_rows(what: &str, samples: &[Duration], calls: usize, rtt: Duration, 
     );
 }
 
-/// 1,000 conversations of one user through `commands::mark::send`: alternately set and
+/// 1,000 conversations of one user through `commands::service::commit::commit`: alternately set and
 /// clear bit 32, so every run changes every conversation.
 async fn one_user_cli(client: &Client, rtt: Duration, pacing: Duration) {
     let peers: Vec<Peer> = (0..CONVERSATIONS).map(group).collect();
@@ -164,10 +189,10 @@ async fn one_user_cli(client: &Client, rtt: Duration, pacing: Duration) {
     for i in 0..7 {
         let plan = plan(USER, peers.clone(), i % 2 == 0, 32);
         let t = Instant::now();
-        let (outcomes, n) = mark::send(client, &plan).await;
+        let report = send(client, std::slice::from_ref(&plan)).await;
         let elapsed = t.elapsed();
-        assert_all_ok(&outcomes, CONVERSATIONS);
-        calls = n;
+        assert_all_ok(&report, CONVERSATIONS);
+        calls = report.calls_sent;
         // the first run also warms up the connection pool
         if i > 0 {
             samples.push(elapsed);
@@ -175,15 +200,17 @@ async fn one_user_cli(client: &Client, rtt: Duration, pacing: Duration) {
     }
     assert_eq!(calls, CONVERSATIONS.div_ceil(MAX_MARK_ITEMS));
     one_user_rows(
-        &format!("{CONVERSATIONS} conversations of one user, mark::send, {calls} calls"),
+        &format!(
+            "{CONVERSATIONS} conversations of one user, service::commit::commit, {calls} calls"
+        ),
         &samples,
         calls,
         rtt,
         pacing,
     );
     // leave them marked, so the TUI loads them
-    let (outcomes, _) = mark::send(client, &plan(USER, peers, true, 32)).await;
-    assert_all_ok(&outcomes, CONVERSATIONS);
+    let report = send(client, &[plan(USER, peers, true, 32)]).await;
+    assert_all_ok(&report, CONVERSATIONS);
 }
 
 #[derive(Default)]
@@ -228,13 +255,13 @@ async fn one_user_tui(emu: &RunningEmulator, client: &Client, rtt: Duration, pac
             std::io::sink(),
             |_, app| {
                 let mut s = observed.lock().unwrap();
-                if s.committing && !app.committing {
+                if s.committing && app.requests.committing().is_none() {
                     s.committed_at = Some(Instant::now());
                 }
                 s.loaded = app.conversations.len();
                 s.staged = app.staged_count();
-                s.in_flight = app.in_flight;
-                s.committing = app.committing;
+                s.in_flight = app.requests.len();
+                s.committing = app.requests.committing().is_some();
                 s.status = app
                     .status
                     .as_ref()
@@ -328,17 +355,14 @@ async fn many_users(client: &Client, n: usize) {
     // a fresh one-second window of the emulator's rate limiter
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let t = Instant::now();
-    let results =
-        futures::future::join_all(plans.iter().map(|plan| mark::send(client, plan))).await;
+    let report = send(client, &plans).await;
     let elapsed = t.elapsed();
-    for (outcomes, calls) in &results {
-        assert_eq!(*calls, 1);
-        assert_all_ok(outcomes, 1);
-    }
+    assert_eq!(report.calls_sent, n);
+    assert_all_ok(&report, n);
     let bound = Duration::from_secs_f64(n as f64 / f64::from(RATE_LIMIT_PER_SECOND));
     let over = (elapsed.as_secs_f64() / bound.as_secs_f64() - 1.0) * 100.0;
     row(
-        &format!("same change for {n} users, 1 call each, mark::send"),
+        &format!("same change for {n} users, 1 call each, service::commit::commit"),
         &format!("{} = {over:+.1}% of the bound", ms(elapsed)),
         &format!("within 10% of N/{RATE_LIMIT_PER_SECOND} s = {}", ms(bound)),
         Some(over.abs() <= 10.0),

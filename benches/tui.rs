@@ -131,7 +131,7 @@ fn filter_cost() {
     };
     for _ in 0..ROUNDS {
         step(&mut app, ch('/'), &mut other);
-        assert!(app.filtering);
+        assert!(app.filtering());
         for c in NEEDLE.chars() {
             step(&mut app, ch(c), &mut narrow);
         }
@@ -145,7 +145,7 @@ fn filter_cost() {
             step(&mut app, ch(c), &mut narrow);
         }
         step(&mut app, key(KeyCode::Esc), &mut other);
-        assert!(!app.filtering);
+        assert!(!app.filtering());
         assert_eq!(app.visible.len(), loaded);
     }
     let target = format!("≤ {} per keystroke (max)", ms(FILTER_TARGET));
@@ -308,7 +308,7 @@ fn idle() {
                 |_, app| {
                     let mut s = observed.lock().unwrap();
                     s.frames += 1;
-                    s.in_flight = app.in_flight;
+                    s.in_flight = app.requests.len();
                     s.ready = app.conn == ConnState::Ready;
                 },
             )

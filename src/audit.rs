@@ -66,9 +66,10 @@ pub struct AuditRecord {
     /// The conversation (mark lines; group add and remove).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Mark lines: the bits set and cleared (empty lists for group lines).
+    #[serde(default)]
     pub set: Vec<u8>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub clear: Vec<u8>,
     /// The custom mark sent, when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,7 +200,11 @@ pub fn read(data_dir: &Path) -> Result<(Vec<AuditRecord>, usize), String> {
 }
 
 /// The commits of one user of one app, newest first: (id, its lines).
-pub fn commits(records: &[AuditRecord], sdkappid: u64, user: &str) -> Vec<(String, Vec<AuditRecord>)> {
+pub fn commits(
+    records: &[AuditRecord],
+    sdkappid: u64,
+    user: &str,
+) -> Vec<(String, Vec<AuditRecord>)> {
     let mut out: Vec<(String, Vec<AuditRecord>)> = Vec::new();
     for r in records
         .iter()
@@ -243,8 +248,14 @@ mod tests {
         let commits = commits(&records, 1400000000, "alice");
         assert_eq!(commits[0].0, "later", "newest first");
         assert_eq!(commits[1].1, vec![rec]);
-        let v: serde_json::Value =
-            serde_json::from_str(std::fs::read_to_string(path(dir.path())).unwrap().lines().next().unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(
+            std::fs::read_to_string(path(dir.path()))
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(v["conversation"], "c2c_bob");
         assert_eq!(v["set"], serde_json::json!([32]));
         assert_eq!(v["before"]["hex"], "0x0000000000000000");

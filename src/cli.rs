@@ -1,4 +1,4 @@
-//! The command line (`product.md` section 2). Each command's work lives in its own module;
+//! The command line (the README's "Command line" sections). Each command's work lives in its own module;
 //! this file only declares the arguments and dispatches.
 
 use std::path::PathBuf;
@@ -7,13 +7,29 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::ConnArgs;
 
+/// The end of `convmark --help`: where the files are and the variables that are not flags.
+const AFTER_HELP: &str = "\
+Files: the config file is config.toml in the platform config dir (~/.config/convmark/ on \
+Linux), or CONVMARK_CONFIG; logs, the journal and the audit log go to the platform data dir \
+(~/.local/share/convmark/ on Linux), or CONVMARK_DATA_DIR. `convmark config path` prints \
+where they are on this machine, `convmark config init` writes a commented config file, \
+`convmark config check` checks it.
+
+Every connection flag can also be set by the CONVMARK_* variable its help names (flags win \
+over variables, variables over the config file; an empty variable counts as not set).
+
+Exit codes: 0 success; 1 a request was sent and something failed; 2 bad input, nothing \
+sent. The TUI quit by SIGINT, SIGQUIT, SIGHUP or SIGTERM with edits left unsent exits \
+128 + the signal's number (130, 131, 129, 143).";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "convmark",
     version,
     about = "Inspect and edit Tencent Cloud Chat conversation marks and groups",
     long_about = "Inspect and edit Tencent Cloud Chat conversation marks (the 64-bit standard mark and the custom mark) and conversation groups through the REST API. Without a command, starts the TUI against the configured app (`convmark --user alice` is `convmark tui --user alice`); `convmark demo` starts it against the embedded emulator.",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,10 +55,36 @@ pub enum Command {
     Groups(GroupsArgs),
     /// Generate a UserSig, or decode and verify one
     Usersig(UsersigArgs),
+    /// Where the config file and the data files are; write or check the config file
+    Config(ConfigArgs),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
         shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), of convmark or of one command: `convmark man | man -l -`
+    Man {
+        /// A command, e.g. mark: its own page, convmark-mark(1)
+        command: Option<String>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ConfigAction {
+    /// Print where the config file, data dir, log, journal dir and audit log are, and whether each exists
+    Path,
+    /// Write a commented config file (mode 600) where convmark looks for it; never overwrites one
+    Init,
+    /// Load the config file, resolve the profile (flags and variables applied) and say what was found
+    Check {
+        #[command(flatten)]
+        conn: Box<ConnArgs>,
     },
 }
 
@@ -257,14 +299,14 @@ pub struct UsersigArgs {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct UsersigGen {
-    /// The app's SDKAppID [env: CONVMARK_SDKAPPID]
-    #[arg(long)]
-    pub sdkappid: Option<u64>,
-    /// The app's secret key [env: CONVMARK_SECRET_KEY]
-    #[arg(long)]
+    /// The app's SDKAppID
+    #[arg(long, env = "CONVMARK_SDKAPPID", hide_env_values = true, value_name = "N", value_parser = crate::config::sdkappid_arg)]
+    pub sdkappid: Option<String>,
+    /// The app's secret key
+    #[arg(long, env = "CONVMARK_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
-    /// Identifier to sign for [env: CONVMARK_IDENTIFIER; default: administrator]
-    #[arg(long)]
+    /// Identifier to sign for [default: administrator]
+    #[arg(long, env = "CONVMARK_IDENTIFIER", hide_env_values = true)]
     pub identifier: Option<String>,
     /// Validity in seconds (default 180 days)
     #[arg(long, default_value_t = crate::api::usersig::DEFAULT_EXPIRE_SECONDS)]
@@ -277,14 +319,14 @@ pub enum UsersigVerify {
     Verify {
         /// The UserSig (may be percent-encoded)
         sig: String,
-        /// The app's SDKAppID [env: CONVMARK_SDKAPPID]
-        #[arg(long)]
-        sdkappid: Option<u64>,
-        /// The app's secret key [env: CONVMARK_SECRET_KEY]
-        #[arg(long)]
+        /// The app's SDKAppID
+        #[arg(long, env = "CONVMARK_SDKAPPID", hide_env_values = true, value_name = "N", value_parser = crate::config::sdkappid_arg)]
+        sdkappid: Option<String>,
+        /// The app's secret key
+        #[arg(long, env = "CONVMARK_SECRET_KEY", hide_env_values = true)]
         secret_key: Option<String>,
-        /// Identifier the UserSig must be for [env: CONVMARK_IDENTIFIER; default: administrator]
-        #[arg(long)]
+        /// Identifier the UserSig must be for [default: administrator]
+        #[arg(long, env = "CONVMARK_IDENTIFIER", hide_env_values = true)]
         identifier: Option<String>,
     },
 }

@@ -61,8 +61,10 @@ pub fn areas(area: Rect, custom_lines: usize) -> Areas {
         .height
         .saturating_sub(grid_height + MIN_DETAIL_ROWS)
         .max(3);
-    let custom_height = (u16::try_from(custom_lines).unwrap_or(u16::MAX).saturating_add(2))
-        .clamp(3, most);
+    let custom_height = (u16::try_from(custom_lines)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2))
+    .clamp(3, most);
     let [grid, detail, custom] = Layout::vertical([
         Constraint::Length(grid_height),
         Constraint::Min(1),

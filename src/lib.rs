@@ -18,6 +18,7 @@ pub mod journal;
 pub mod layout;
 pub mod runtime;
 pub mod service;
+pub mod stderr;
 pub mod terminal;
 pub mod text;
 pub mod time;

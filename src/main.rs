@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use convmark::cli::{Cli, Command};
+use convmark::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -9,25 +10,19 @@ fn main() -> ExitCode {
         None => convmark::tui::run(cli.tui),
         Some(Command::Tui(args)) => convmark::tui::run(args),
         Some(Command::Demo(args)) => convmark::tui::run_demo(args),
-        Some(Command::Serve(args)) => convmark::commands::serve::run(args),
-        Some(Command::Get(args)) => convmark::commands::get::run(args),
-        Some(Command::Mark(args)) => convmark::commands::mark::run(args),
-        Some(Command::Groups(args)) => convmark::commands::groups::run(args),
-        Some(Command::Usersig(args)) => convmark::commands::usersig::run(args),
-        Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "convmark",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Serve(args)) => commands::serve::run(args),
+        Some(Command::Get(args)) => commands::get::run(args),
+        Some(Command::Mark(args)) => commands::mark::run(args),
+        Some(Command::Groups(args)) => commands::groups::run(args),
+        Some(Command::Usersig(args)) => commands::usersig::run(args),
+        Some(Command::Config(args)) => commands::config::run(args),
+        Some(Command::Completions { shell }) => commands::man::completions(shell),
+        Some(Command::Man { command }) => commands::man::man(command.as_deref()),
     };
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("convmark: {message}");
+            commands::output::error(&message);
             ExitCode::from(2)
         }
     }

@@ -173,9 +173,8 @@ impl<W: io::Write> Executor<W> {
                 user,
             } => {
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::audit::read(&dir).map(|(records, _)| {
-                        crate::audit::commits(&records, sdkappid, &user)
-                    });
+                    let result = crate::audit::read(&dir)
+                        .map(|(records, _)| crate::audit::commits(&records, sdkappid, &user));
                     let _ = tx.send(Msg::HistoryLoaded { user, result });
                 });
             }
@@ -349,7 +348,9 @@ where
             // crossterm's EventStream).
             match std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await {
                 Poll::Ready(Some(Ok(event))) => next = event_msg(event),
-                Poll::Ready(Some(Err(e))) => break Some(Err(RuntimeError::Terminal(e.to_string()))),
+                Poll::Ready(Some(Err(e))) => {
+                    break Some(Err(RuntimeError::Terminal(e.to_string())));
+                }
                 Poll::Ready(None) => break Some(Ok(())),
                 Poll::Pending => break None,
             }

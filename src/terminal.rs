@@ -1,6 +1,7 @@
 //! Terminal hygiene: raw mode and the alternate screen on the way in, and always restored on
 //! the way out: on quit (the guard's drop), on panic (the hook), on Ctrl-C (a key in raw
-//! mode, handled as force quit) and on SIGTERM/SIGHUP (turned into that same key).
+//! mode, handled as force quit) and on SIGINT, SIGQUIT, SIGHUP and SIGTERM (turned into that
+//! same key by `tui::signals`, whose handlers are installed before `TerminalGuard::enter`).
 
 use std::io::{self, Stdout, Write};
 

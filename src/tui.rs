@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers};
 use futures::{Stream, StreamExt};
@@ -11,6 +13,7 @@ use crate::api::{Client, ClientConfig, paths};
 use crate::app::update::open_user;
 use crate::app::{App, KeyMap, Overlay, PromptKind, Session};
 use crate::cli::{DemoArgs, TuiArgs};
+use crate::commands::output::{note, warning};
 use crate::config::{self, ConfigFile};
 use crate::emulator::{self, EmulatorConfig, Seed};
 
@@ -20,13 +23,13 @@ const DEMO_LABELS: [(u8, &str); 3] = [(32, "VIP"), (33, "support"), (34, "escala
 pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     let path = config::config_path();
     let file = config::load_file(&path).map_err(|e| e.to_string())?;
-    if let Some(warning) = config::permission_warning(&path, &file) {
-        eprintln!("convmark: warning: {warning}");
+    if let Some(text) = config::permission_warning(&path, &file) {
+        warning(&text);
     }
     // Errors (missing credentials included) are printed as they are, before the terminal
     // is touched.
     let conn = config::resolve(&args.conn, &file, &path).map_err(|e| e.to_string())?;
-    let keys = KeyMap::with_patch(&file.keys)?;
+    let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
     let session = session(
         conn.client.sdkappid,
         conn.endpoint_label.clone(),
@@ -43,10 +46,10 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
     let path = config::config_path();
     // The demo needs no config; a broken one only loses its labels and keys.
     let file = config::load_file(&path).unwrap_or_else(|e| {
-        eprintln!("convmark: warning: {e}; using defaults");
+        warning(&format!("{e}; using defaults"));
         ConfigFile::default()
     });
-    let keys = KeyMap::with_patch(&file.keys)?;
+    let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
     let mut labels = config::labels(&file);
     if labels.is_empty() {
         labels = DEMO_LABELS
@@ -108,7 +111,7 @@ fn session(sdkappid: u64, endpoint: String, demo: bool, read_only: bool) -> Sess
 }
 
 fn log_path() -> std::path::PathBuf {
-    config::data_dir().join("convmark.log")
+    config::log_path(&config::data_dir())
 }
 
 /// Logs go to a file in the data dir, never to the screen.
@@ -159,9 +162,13 @@ async fn launch(
     let _log = init_logging();
     let client = Client::new(client_config).map_err(|e| e.describe())?;
     let (app, cmds) = build_app(session, &client, keys, labels, user);
+    // The handlers are in place before raw mode: a signal from now on is delivered to the
+    // loop (which restores the terminal), never the default action on a raw terminal.
+    let (signal_events, received) =
+        signals().map_err(|e| format!("cannot install the signal handlers: {e}"))?;
     let mut guard = crate::terminal::TerminalGuard::enter(mouse)
         .map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let events = futures::stream::select(EventStream::new(), signals());
+    let events = futures::stream::select(EventStream::new(), signal_events);
     let result = crate::runtime::run(
         &mut guard.terminal,
         events,
@@ -176,52 +183,107 @@ async fn launch(
     let app = result.map_err(|e| e.to_string())?;
     let staged = app.staged_count();
     if staged > 0 {
-        eprintln!("convmark: quit with {staged} conversation(s) still staged (not sent)");
+        note(&format!(
+            "quit with {staged} conversation(s) still staged (not sent)"
+        ));
         if let (true, Some(dir), Some(user)) =
             (app.journal_active, &app.session.data_dir, &app.user)
         {
-            eprintln!(
-                "convmark: they are kept in {}; opening {user} again offers them back",
+            note(&format!(
+                "they are kept in {}; opening {user} again offers them back",
                 crate::journal::path(dir, app.session.sdkappid, user).display()
-            );
+            ));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(&app, received.load(Ordering::SeqCst)))
 }
 
-/// SIGTERM and SIGHUP arrive as Ctrl-C, which force-quits and restores the terminal.
-fn signals() -> impl Stream<Item = io::Result<Event>> + Unpin {
-    let ctrl_c = || {
+/// 0, or 128 + the signal's number when a signal ended the TUI with edits left unsent
+/// (staged, or a commit or group change in flight: it may not have reached the server), as
+/// a shell reports a process killed by that signal. A load in flight is not an edit.
+pub fn exit_code(app: &App, signal: u8) -> ExitCode {
+    let unsent =
+        app.staged_count() > 0 || app.requests.committing().is_some() || app.requests.group_busy();
+    if signal != 0 && unsent {
+        ExitCode::from(128 + signal)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The signals that end the TUI: SIGINT, SIGQUIT, SIGHUP, SIGTERM (numbered alike on every
+/// Unix).
+#[cfg(unix)]
+const SIGNALS: [u8; 4] = [2, 3, 1, 15];
+
+/// SIGINT, SIGQUIT, SIGHUP and SIGTERM (from another process: in raw mode the keys send
+/// none) arrive as Ctrl-C, which force-quits and restores the terminal; the number of the
+/// signal that arrived is stored beside it, for the exit code. The handlers are installed
+/// here, at once, not when the stream is first polled.
+#[cfg(unix)]
+fn signals() -> io::Result<(impl Stream<Item = io::Result<Event>> + Unpin, Arc<AtomicU8>)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let received = Arc::new(AtomicU8::new(0));
+    let mut streams = Vec::new();
+    for number in SIGNALS {
+        let listener = signal(SignalKind::from_raw(i32::from(number)))?;
+        let stream = futures::stream::unfold(listener, |mut listener| async move {
+            listener.recv().await.map(|()| ((), listener))
+        })
+        .map(move |()| number);
+        streams.push(stream.boxed());
+    }
+    let store = Arc::clone(&received);
+    let events = futures::stream::select_all(streams).map(move |number| {
+        // The first signal decides the exit code.
+        let _ = store.compare_exchange(0, number, Ordering::SeqCst, Ordering::SeqCst);
         Ok(Event::Key(KeyEvent::new(
             KeyCode::Char('c'),
             KeyModifiers::CONTROL,
         )))
-    };
-    futures::stream::unfold((), move |()| async move {
-        wait_for_signal().await;
-        Some((ctrl_c(), ()))
-    })
-    .boxed()
-}
-
-#[cfg(unix)]
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) {
-        (Ok(mut term), Ok(mut hup)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-        }
-        _ => std::future::pending::<()>().await,
-    }
+    });
+    Ok((events, received))
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() {
-    std::future::pending::<()>().await
+fn signals() -> io::Result<(impl Stream<Item = io::Result<Event>> + Unpin, Arc<AtomicU8>)> {
+    Ok((futures::stream::pending(), Arc::new(AtomicU8::new(0))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> App {
+        App::new(
+            session(1, "test".into(), true, false),
+            KeyMap::default(),
+            BTreeMap::new(),
+        )
+    }
+
+    #[test]
+    fn a_signal_exits_128_plus_its_number_only_with_edits_left_unsent() {
+        let code = |app: &App, signal| format!("{:?}", exit_code(app, signal));
+        let zero = format!("{:?}", ExitCode::SUCCESS);
+        let mut idle = app();
+        assert_eq!(code(&idle, 15), zero);
+        // a load in flight is not an edit
+        idle.requests.start(crate::app::RequestKind::Load, "alice");
+        assert_eq!(code(&idle, 2), zero);
+        let mut committing = app();
+        committing
+            .requests
+            .start(crate::app::RequestKind::Commit, "alice");
+        assert_eq!(code(&committing, 15), format!("{:?}", ExitCode::from(143)));
+        assert_eq!(code(&committing, 0), zero, "no signal: quit by a key");
+        let mut grouping = app();
+        grouping.requests.start(
+            crate::app::RequestKind::Group(crate::service::groups::GroupOp::Delete {
+                name: "x".into(),
+            }),
+            "alice",
+        );
+        assert_eq!(code(&grouping, 1), format!("{:?}", ExitCode::from(129)));
+    }
 }

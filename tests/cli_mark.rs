@@ -44,10 +44,11 @@ fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
     assert!(run.stdout.contains("2 ok, 0 failed"), "{run}");
     let sent = mark_calls(&world);
     assert_eq!(sent.len(), 1);
+    // carol has bit 0 already: only bit 40 is sent for her
     assert_eq!(
         sent[0]["MarkItem"],
         serde_json::json!([
-            {"OptType":1,"ContactItem":{"Type":1,"To_Account":"carol"},"SetMark":[0,40]},
+            {"OptType":1,"ContactItem":{"Type":1,"To_Account":"carol"},"SetMark":[40]},
             {"OptType":1,"ContactItem":{"Type":2,"ToGroupId":"@TGS#1CLITEST01"},"SetMark":[0,40]}
         ])
     );
@@ -62,16 +63,17 @@ fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
     assert_eq!(bits(&group["standard_mark"]), vec![0, 40]);
     assert_eq!(group["standard_mark"]["raw"].as_str().unwrap().len(), 41);
 
-    // clear one bit, set another: only those go out; the custom mark stays
+    // clear one bit, set another, and one that is set already: only the changes go out;
+    // the custom mark stays
     let (run, json) = world.run_json(&[
-        "mark", "--user", DEMO_USER, "--to", "bob", "--clear", "1", "--set", "0",
+        "mark", "--user", DEMO_USER, "--to", "bob", "--clear", "1", "--set", "0,2",
     ]);
     assert_eq!(run.code, 0, "{run}");
     let sent = mark_calls(&world);
     assert_eq!(
         sent[0]["MarkItem"][0],
         serde_json::json!({"OptType":1,"ContactItem":{"Type":1,"To_Account":"bob"},
-            "SetMark":[0],"ClearMark":[1]})
+            "SetMark":[2],"ClearMark":[1]})
     );
     let item = &json["results"][0];
     assert_eq!(item["user"], DEMO_USER);
@@ -80,7 +82,7 @@ fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
     assert_eq!(item["ok"], true);
     let after = bits(&item["standard_mark"]);
     assert!(
-        after.contains(&0) && after.contains(&33) && !after.contains(&1),
+        after.contains(&0) && after.contains(&2) && after.contains(&33) && !after.contains(&1),
         "{item}"
     );
     assert_eq!(item["custom_mark"], "vip ✓");
@@ -113,7 +115,7 @@ fn from_file_with_250_lines_makes_3_calls_and_all_succeed() {
         "--from",
         file.to_str().unwrap(),
         "--set",
-        "35",
+        "36",
     ]);
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(json["calls"], 3);
@@ -124,7 +126,7 @@ fn from_file_with_250_lines_makes_3_calls_and_all_succeed() {
     assert_eq!(results.len(), 250);
     for r in results {
         assert_eq!(r["result_code"], 0, "{r}");
-        assert!(bits(&r["standard_mark"]).contains(&35), "read back: {r}");
+        assert!(bits(&r["standard_mark"]).contains(&36), "read back: {r}");
     }
 
     let calls = world.take_calls();
@@ -201,14 +203,15 @@ fn a_failing_item_exits_1_and_shows_the_code_and_meaning() {
     });
     let meaning = codes::meaning(51013);
 
-    let run = world.run(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "0"]);
+    // bob has bits 0 and 3: bit 1 is a change
+    let run = world.run(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "1"]);
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stdout.contains("51013"), "{run}");
     assert!(run.stdout.contains(meaning), "{run}");
     assert!(run.stdout.contains("c2c_bob: ResultCode 51013"), "{run}");
     assert!(run.stderr.contains("1 of 1"), "{run}");
 
-    let (run, json) = world.run_json(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "0"]);
+    let (run, json) = world.run_json(&["mark", "--user", DEMO_USER, "--to", "bob", "--set", "1"]);
     assert_eq!(run.code, 1, "{run}");
     assert_eq!(json["failed"], 1);
     let item = &json["results"][0];
@@ -275,11 +278,13 @@ fn a_partial_failure_applies_the_rest_and_exits_1() {
 
 #[test]
 fn a_failed_call_exits_1_with_its_description() {
-    // the proxy answers 502 to everything: after the client's retries the call fails
+    // the proxy answers 502 to everything: after the client's retries the user cannot be
+    // read first, so nothing is sent
     let world = World::without_server();
     let (run, json) = world.run_json(&["mark", "--user", "alice", "--to", "bob", "--set", "0"]);
     assert_eq!(run.code, 1, "{run}");
     assert_eq!(json["results"][0]["ok"], false);
+    assert_eq!(json["results"][0]["sent"], false);
     assert!(json["results"][0]["result_code"].is_null());
     assert!(
         json["results"][0]["result_info"]
@@ -288,11 +293,11 @@ fn a_failed_call_exits_1_with_its_description() {
             .contains("HTTP 502"),
         "{json}"
     );
-    // nothing was answered, so nothing is read back
     assert!(json["read_back_error"].is_null());
     let calls = world.take_calls();
+    assert_eq!(calls.len(), 4, "one read, retried: {calls:?}");
     assert!(
-        calls.iter().all(|c| c.path.ends_with("mark_contact")),
+        calls.iter().all(|c| c.path.ends_with("get_contact_group")),
         "{calls:?}"
     );
 }
@@ -313,8 +318,9 @@ fn a_top_level_failure_names_the_code_once_and_exits_1() {
     ]);
     assert_eq!(run.code, 1, "{run}");
     assert!(
-        run.stdout
-            .contains("2 conversation(s) not changed, the call failed: ResultCode 50001"),
+        run.stdout.contains(
+            "2 conversation(s) not sent: the user could not be read first: ResultCode 50001"
+        ),
         "{run}"
     );
     assert!(run.stdout.contains(codes::meaning(50001)), "{run}");
@@ -359,6 +365,16 @@ fn progress_shows_on_stderr_only_when_it_is_a_terminal() {
     let run = world.run(&args);
     assert_eq!(run.code, 0, "{run}");
     assert!(!run.stderr.contains("marking"), "{run}");
+    // the terminal run clears the bit again, so it has 250 changes too
+    let args = [
+        "mark",
+        "--user",
+        DEMO_USER,
+        "--from",
+        file.to_str().unwrap(),
+        "--clear",
+        "36",
+    ];
 
     // a terminal: a live count of conversations done, ending at 250/250
     let pair = match NativePtySystem::default().openpty(PtySize {
@@ -402,8 +418,14 @@ fn progress_shows_on_stderr_only_when_it_is_a_terminal() {
     drop(pair.master);
     let screen = collector.join().unwrap();
     assert!(status.success(), "{screen}");
-    assert!(screen.contains("\rmarking: 0/250"), "{screen:?}");
-    assert!(screen.contains("\rmarking: 250/250"), "{screen:?}");
+    assert!(
+        screen.contains("marking: 0/3 calls, 0/250 conversations"),
+        "{screen:?}"
+    );
+    assert!(
+        screen.contains("marking: 3/3 calls, 250/250 conversations"),
+        "{screen:?}"
+    );
     assert!(screen.contains("250 ok, 0 failed"), "{screen:?}");
 }
 

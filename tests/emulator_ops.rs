@@ -286,7 +286,9 @@ async fn tls_with_the_written_certificate() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Network(_)), "{err:?}");
+    // an untrusted certificate is a TLS error, and it says what to do
+    assert!(matches!(err, ApiError::Tls(_)), "{err:?}");
+    assert!(err.describe().contains("--ca-cert"), "{}", err.describe());
     emu.shutdown().await;
 }
 

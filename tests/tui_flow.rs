@@ -289,7 +289,10 @@ async fn space_on_bit_40_and_a_custom_mark_then_c_commits_and_the_emulator_holds
     let app = h.quit().await;
     assert_eq!(app.staged_count(), 0);
     let c = app.current().unwrap();
-    assert_eq!(c.server.mark.value, after, "the grid shows what the server holds");
+    assert_eq!(
+        c.server.mark.value, after,
+        "the grid shows what the server holds"
+    );
     emu.shutdown().await;
 }
 
@@ -694,9 +697,7 @@ async fn v_selects_five_space_stages_bit_40_on_all_and_c_commits_them_with_progr
         h.key(KeyCode::Char('j'));
     }
     h.key(KeyCode::Char(' '));
-    let screen = h
-        .wait_for("bulk staged", |s| s.contains("Bit 40 o"))
-        .await;
+    let screen = h.wait_for("bulk staged", |s| s.contains("Bit 40 o")).await;
     let on = screen.contains("Bit 40 on for");
     let app_peers: Vec<Peer> = {
         h.key(KeyCode::Char('c'));
@@ -737,11 +738,12 @@ async fn select_all_1004_conversations_and_commit_bit_40_in_paced_concurrent_bat
     h.wait_for("bulk staged", |s| s.contains("Bit 40 on for"))
         .await;
     h.key(KeyCode::Char('c'));
-    let screen = h
-        .wait_for("refused", |s| s.contains("Not committed"))
-        .await;
+    let screen = h.wait_for("refused", |s| s.contains("Not committed")).await;
     assert!(screen.contains("more than the 1,000"), "{screen}");
-    assert!(h.staged().await > 900, "nothing was sent, everything stays staged");
+    assert!(
+        h.staged().await > 900,
+        "nothing was sent, everything stays staged"
+    );
     // the conversations that are already marked or grouped: bit 40 makes no new record
     h.key(KeyCode::Char('X'));
     h.key(KeyCode::Char('y'));

@@ -39,7 +39,9 @@ fn staged_edits_and_a_failure_at_120x40() {
     let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
     update(
         &mut app,
-        committed(id, &plan, |p| answer(if p.id() == "carol" { 51013 } else { 0 })),
+        committed(id, &plan, |p| {
+            answer(if p.id() == "carol" { 51013 } else { 0 })
+        }),
     );
     keys(&mut app, [ch('k')]);
     insta::assert_snapshot!(screen(&mut app, 120, 40));

@@ -174,13 +174,15 @@ fn quit_with_staged_edits_asks_and_ctrl_c_forces() {
     let mut app = loaded_app(0);
     keys(&mut app, [ch(' ')]);
     assert!(keys(&mut app, [ch('q')]).is_empty());
-    assert!(matches!(app.overlay(), Some(Overlay::Confirm(Confirm::Quit))));
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::Confirm(Confirm::Quit))
+    ));
     keys(&mut app, [key(KeyCode::Esc)]);
     assert!(!app.quit);
     assert_eq!(keys(&mut app, [ctrl('c')]), vec![Cmd::Quit]);
     assert!(app.quit);
 }
-
 
 #[test]
 fn per_item_results_clear_successes_keep_failures_and_read_back() {
@@ -189,7 +191,9 @@ fn per_item_results_clear_successes_keep_failures_and_read_back() {
     let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
     let cmds = update(
         &mut app,
-        committed(id, &plan, |p| answer(if p.id() == "bob" { 0 } else { 51008 })),
+        committed(id, &plan, |p| {
+            answer(if p.id() == "bob" { 0 } else { 51008 })
+        }),
     );
     let bob = &app.conversations[app.index[&Peer::User("bob".into())]];
     assert!(bob.staged.is_empty());
@@ -237,11 +241,17 @@ fn esc_during_a_commit_cancels_the_calls_not_yet_sent_and_says_what_changed() {
         keys(&mut app, [ch(' '), ch('j')]);
     }
     let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
-    assert_eq!(keys(&mut app, [key(KeyCode::Esc)]), vec![Cmd::Cancel { id }]);
+    assert_eq!(
+        keys(&mut app, [key(KeyCode::Esc)]),
+        vec![Cmd::Cancel { id }]
+    );
     // a second Esc sends no second cancel
     assert!(keys(&mut app, [key(KeyCode::Esc)]).is_empty());
     // the first call (100) went through, the other two were not sent
-    let first: Vec<Peer> = plan.changes[..100].iter().map(|p| p.change.peer.clone()).collect();
+    let first: Vec<Peer> = plan.changes[..100]
+        .iter()
+        .map(|p| p.change.peer.clone())
+        .collect();
     update(
         &mut app,
         committed(id, &plan, |p| {
@@ -374,7 +384,10 @@ fn the_preview_scrolls_and_shows_one_call_per_100_conversations() {
     assert!(text.contains("# call 2 of 2: 50 conversation(s)"), "{text}");
     assert!(text.contains("usersig=<redacted>"));
     keys(&mut app, [ch('p'), ch('j'), ch('j'), ch('j'), ch('k')]);
-    assert!(matches!(app.overlay(), Some(Overlay::Preview { scroll: 2, .. })));
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::Preview { scroll: 2, .. })
+    ));
     keys(&mut app, [key(KeyCode::Esc)]);
     assert!(app.overlay().is_none());
 }
@@ -540,7 +553,10 @@ fn group_done(
     group: Option<convmark::api::wire::GroupItem>,
     items: Vec<(Peer, ItemOutcome)>,
     error: Option<ApiError>,
-    refreshed: Option<(Vec<convmark::api::wire::ContactRecord>, Vec<convmark::api::wire::GroupItem>)>,
+    refreshed: Option<(
+        Vec<convmark::api::wire::ContactRecord>,
+        Vec<convmark::api::wire::GroupItem>,
+    )>,
 ) -> Msg {
     Msg::GroupDone {
         id,
@@ -608,7 +624,10 @@ fn a_reload_while_a_group_change_is_in_flight_does_not_leave_the_popup_busy() {
     let (gid, op) = group_cmd(keys(&mut app, [ch('o'), ch(' ')]));
     keys(&mut app, [key(KeyCode::Esc)]);
     let load = load_id(&keys(&mut app, [ch('r')]));
-    assert!(app.requests.group_busy(), "the reload does not drop the group request");
+    assert!(
+        app.requests.group_busy(),
+        "the reload does not drop the group request"
+    );
     update(
         &mut app,
         group_done(
@@ -617,7 +636,10 @@ fn a_reload_while_a_group_change_is_in_flight_does_not_leave_the_popup_busy() {
             Some(group(1, "Customers")),
             vec![(Peer::User("bob".into()), ItemOutcome::ok())],
             None,
-            Some((Vec::new(), vec![group(1, "Customers"), group(2, "Escalations")])),
+            Some((
+                Vec::new(),
+                vec![group(1, "Customers"), group(2, "Escalations")],
+            )),
         ),
     );
     assert!(!app.requests.group_busy());
@@ -655,7 +677,10 @@ fn n_prompts_for_a_name_that_types_keys_and_refuses_33_bytes_locally() {
         text.contains("Not sent") && text.contains("33 bytes"),
         "{text}"
     );
-    assert!(app.overlay().is_some(), "the prompt stays open with the name");
+    assert!(
+        app.overlay().is_some(),
+        "the prompt stays open with the name"
+    );
     keys(&mut app, [key(KeyCode::Backspace)]);
     assert_eq!(
         group_cmd(keys(&mut app, [key(KeyCode::Enter)])).1,

@@ -310,9 +310,7 @@ impl Client {
                 Err(err) => err,
             };
             let cancelled = self.cancel.as_ref().is_some_and(|c| c.is_cancelled());
-            if attempt >= policy.max_attempts
-                || cancelled
-                || !self.should_retry(&err, idempotency)
+            if attempt >= policy.max_attempts || cancelled || !self.should_retry(&err, idempotency)
             {
                 if !matches!(err, ApiError::Cancelled) {
                     tracing::warn!(path, attempts = attempt, error = %err.describe(), "call failed");
@@ -534,8 +532,7 @@ pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, ApiError
     })?;
     if certs.is_empty() {
         return Err(ApiError::Config(
-            "the CA certificate file holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                .into(),
+            "the CA certificate file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
         ));
     }
     Ok(certs)

@@ -156,14 +156,16 @@ pub fn classify(err: reqwest::Error) -> ApiError {
     }
 }
 
-/// A rustls error in the chain, also when wrapped in an `io::Error` (whose `source` skips
-/// the error it wraps).
+/// A rustls error in the chain, also when wrapped in `io::Error`s (whose `source` skips
+/// the error they wrap; hyper-rustls wraps it twice).
 fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    e.downcast_ref::<rustls::Error>().or_else(|| {
-        e.downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    })
+    let mut e = e;
+    loop {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
 }
 
 #[cfg(test)]

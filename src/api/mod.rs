@@ -11,7 +11,6 @@ pub mod usersig;
 pub mod wire;
 
 pub use client::{
-    Auth, Client, ClientConfig, Idempotency, RetryNotice, RetryObserver, RetryPolicy, paths,
-    tagged,
+    Auth, Client, ClientConfig, Idempotency, RetryNotice, RetryObserver, RetryPolicy, paths, tagged,
 };
 pub use error::ApiError;

@@ -103,14 +103,18 @@ mod tests {
         let out = Secrets::new(["k3y-secret".to_owned()]).scrub(&text);
         assert!(!out.contains(&sig), "{out}");
         assert!(!out.contains("identifier=admin"), "{out}");
-        assert!(out.contains("http://127.0.0.1:9/v4/recentcontact/get_list"), "{out}");
+        assert!(
+            out.contains("http://127.0.0.1:9/v4/recentcontact/get_list"),
+            "{out}"
+        );
         assert!(out.contains("connection refused"), "{out}");
     }
 
     #[test]
     fn literals_and_usersig_shapes_are_replaced_anywhere() {
         let secrets = Secrets::new(["topsecretkey".to_owned(), "ab".to_owned()]);
-        let out = secrets.scrub("key topsecretkey, sig eJwtjssKgkAUht9l1iGTeDKFFl3QosysoHInzVgHG5VxCiV ok");
+        let out = secrets
+            .scrub("key topsecretkey, sig eJwtjssKgkAUht9l1iGTeDKFFl3QosysoHInzVgHG5VxCiV ok");
         assert_eq!(out, "key <redacted>, sig <redacted UserSig> ok");
         // two-letter "secrets" are not applied
         assert_eq!(secrets.scrub_literals("abc"), "abc");

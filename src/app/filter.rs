@@ -129,7 +129,12 @@ mod tests {
         assert!(!f.text_only());
         assert!(f.error.is_none());
         assert!(Filter::parse("VIP carol").text_only());
-        assert!(Filter::parse("is:nope").error.unwrap().contains("is:staged"));
+        assert!(
+            Filter::parse("is:nope")
+                .error
+                .unwrap()
+                .contains("is:staged")
+        );
         assert!(Filter::parse("bit:64").error.unwrap().contains("0..=63"));
         assert!(Filter::parse("  ").is_empty());
     }

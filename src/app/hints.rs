@@ -32,7 +32,11 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
             }
             Overlay::Preview { .. } => {
                 v.push((
-                    format!("{} {}", both(Action::Up, Action::Down), both(Action::PageUp, Action::PageDown)),
+                    format!(
+                        "{} {}",
+                        both(Action::Up, Action::Down),
+                        both(Action::PageUp, Action::PageDown)
+                    ),
                     "scroll",
                 ));
                 v.push((k(Action::Copy), "copy JSON"));

@@ -21,7 +21,11 @@ use super::update::set_status;
 /// `H`: reads the audit log (the runtime does), then shows the overlay.
 pub(super) fn open(app: &mut App) -> Vec<Cmd> {
     let (Some(user), Some(dir)) = (app.user.clone(), app.session.data_dir.clone()) else {
-        set_status(app, StatusKind::Error, "No user is open, or no audit log is kept");
+        set_status(
+            app,
+            StatusKind::Error,
+            "No user is open, or no audit log is kept",
+        );
         return Vec::new();
     };
     set_status(app, StatusKind::Info, "Reading the audit log…");
@@ -76,9 +80,7 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditReco
     set_status(
         app,
         StatusKind::Info,
-        format!(
-            "{n} commit(s) of this user in the audit log; Enter stages the inverse of one"
-        ),
+        format!("{n} commit(s) of this user in the audit log; Enter stages the inverse of one"),
     );
 }
 

@@ -111,7 +111,9 @@ fn on_small_screen_key(app: &mut App, key: &KeyEvent) -> Vec<Cmd> {
     if app.keys.action(key) != Some(Action::Quit) {
         return Vec::new();
     }
-    if app.staged_count() == 0 && !app.busy() || matches!(app.mode.overlay(), Some(Overlay::Confirm(Confirm::Quit))) {
+    if app.staged_count() == 0 && !app.busy()
+        || matches!(app.mode.overlay(), Some(Overlay::Confirm(Confirm::Quit)))
+    {
         app.quit = true;
         return vec![Cmd::Quit];
     }
@@ -300,11 +302,7 @@ fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
         PromptKind::User => match crate::commands::connect::user_id(&text) {
             Ok(user) => super::loading::open_user(app, user),
             Err(e) => {
-                set_status(
-                    app,
-                    StatusKind::Error,
-                    e.replace("--user: ", "User ID: "),
-                );
+                set_status(app, StatusKind::Error, e.replace("--user: ", "User ID: "));
                 app.mode.push(Overlay::Prompt { kind, input });
                 Vec::new()
             }
@@ -328,7 +326,11 @@ fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
                     app.refilter();
                     app.select_peer(&peer);
                 }
-                set_status(app, StatusKind::Info, format!("{peer} is already in the list"));
+                set_status(
+                    app,
+                    StatusKind::Info,
+                    format!("{peer} is already in the list"),
+                );
                 return Vec::new();
             }
             let id = app.requests.start(RequestKind::LookUp(peer.clone()), &user);
@@ -559,21 +561,23 @@ fn on_back(app: &mut App) -> Vec<Cmd> {
 /// Moves to the next row (after the cursor, wrapping) that `pred` picks.
 fn jump(app: &mut App, pred: impl Fn(&super::state::Row) -> bool, what: &str) {
     let n = app.visible.len();
-    let found = (1..=n)
-        .map(|d| (app.selected + d) % n.max(1))
-        .find(|pos| {
-            app.visible
-                .get(*pos)
-                .and_then(|i| app.conversations.get(*i))
-                .is_some_and(&pred)
-        });
+    let found = (1..=n).map(|d| (app.selected + d) % n.max(1)).find(|pos| {
+        app.visible
+            .get(*pos)
+            .and_then(|i| app.conversations.get(*i))
+            .is_some_and(&pred)
+    });
     match found {
         Some(pos) => {
             app.selected = pos;
             app.scroll_to_selected();
             app.focus = Focus::List;
         }
-        None => set_status(app, StatusKind::Info, format!("No {what} conversation is shown")),
+        None => set_status(
+            app,
+            StatusKind::Info,
+            format!("No {what} conversation is shown"),
+        ),
     }
 }
 
@@ -606,7 +610,11 @@ fn unstage(app: &mut App) {
                 format!("Dropped the staged edit of {peer}"),
             );
         } else {
-            set_status(app, StatusKind::Info, format!("Nothing is staged for {peer}"));
+            set_status(
+                app,
+                StatusKind::Info,
+                format!("Nothing is staged for {peer}"),
+            );
         }
     }
 }
@@ -624,7 +632,10 @@ pub(super) fn drop_all(app: &mut App) {
     set_status(
         app,
         StatusKind::Info,
-        format!("Dropped the staged edits of {} conversation(s)", thousands(n)),
+        format!(
+            "Dropped the staged edits of {} conversation(s)",
+            thousands(n)
+        ),
     );
 }
 

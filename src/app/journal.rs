@@ -46,7 +46,11 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Option<JournalFound>, Stri
                 .changes
                 .into_iter()
                 .filter_map(|mut change| {
-                    if let Some(c) = app.index.get(&change.peer).and_then(|i| app.conversations.get(*i)) {
+                    if let Some(c) = app
+                        .index
+                        .get(&change.peer)
+                        .and_then(|i| app.conversations.get(*i))
+                    {
                         change.edit.rebase(c.server.mark.value, &c.server.custom);
                     }
                     (!change.edit.is_empty()).then_some(change)

@@ -397,14 +397,21 @@ mod tests {
         bad.insert("quit".to_owned(), "ctrl-banana".to_owned());
         assert!(KeyMap::with_patch(&bad).unwrap_err().contains("not a key"));
         bad.insert("quit".to_owned(), "ctrl-c".to_owned());
-        assert!(KeyMap::with_patch(&bad).unwrap_err().contains("force-quits"));
+        assert!(
+            KeyMap::with_patch(&bad)
+                .unwrap_err()
+                .contains("force-quits")
+        );
     }
 
     #[test]
     fn a_conflict_names_the_key_and_both_actions() {
         let patch = BTreeMap::from([("commit".to_owned(), "q".to_owned())]);
         let e = KeyMap::with_patch(&patch).unwrap_err();
-        assert!(e.contains("q") && e.contains("commit") && e.contains("quit"), "{e}");
+        assert!(
+            e.contains("q") && e.contains("commit") && e.contains("quit"),
+            "{e}"
+        );
         // a nav key meets every scope
         let patch = BTreeMap::from([("group_new".to_owned(), "j".to_owned())]);
         let e = KeyMap::with_patch(&patch).unwrap_err();

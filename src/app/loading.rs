@@ -201,10 +201,7 @@ fn load_failed(app: &mut App, user: &str, e: &ApiError) -> Vec<Cmd> {
             set_status(
                 app,
                 StatusKind::Error,
-                format!(
-                    "Cannot open {user}: {}; {open} stays open",
-                    e.describe()
-                ),
+                format!("Cannot open {user}: {}; {open} stays open", e.describe()),
             );
         }
         Some(_) => {
@@ -213,7 +210,10 @@ fn load_failed(app: &mut App, user: &str, e: &ApiError) -> Vec<Cmd> {
             set_status(
                 app,
                 StatusKind::Error,
-                format!("Cannot load {user}: {}; press {reload} to try again", e.describe()),
+                format!(
+                    "Cannot load {user}: {}; press {reload} to try again",
+                    e.describe()
+                ),
             );
         }
         None => {

@@ -97,7 +97,10 @@ pub struct Records {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
     /// Every page of both lists, each sent back as it arrives.
-    LoadUser { id: RequestId, user: String },
+    LoadUser {
+        id: RequestId,
+        user: String,
+    },
     /// The planned changes: one mark_contact call per 100 conversations, concurrently;
     /// every answered conversation is appended to the audit log in `audit_dir`.
     Commit {
@@ -125,9 +128,13 @@ pub enum Cmd {
         audit_dir: Option<PathBuf>,
     },
     /// Calls of this request not yet sent are not sent (Esc during a commit).
-    Cancel { id: RequestId },
+    Cancel {
+        id: RequestId,
+    },
     /// These requests' tasks are stopped (a switched-away user's loads).
-    Abort { ids: Vec<RequestId> },
+    Abort {
+        ids: Vec<RequestId>,
+    },
     /// Reads the journal of staged edits of this app and user.
     LoadJournal {
         dir: PathBuf,
@@ -149,6 +156,8 @@ pub enum Cmd {
         user: String,
     },
     /// Puts text on the terminal's clipboard (OSC 52).
-    Copy { text: String },
+    Copy {
+        text: String,
+    },
     Quit,
 }

@@ -102,10 +102,7 @@ impl Registry {
     }
 
     fn find(&self, pred: impl Fn(&Request) -> bool) -> Option<RequestId> {
-        self.open
-            .iter()
-            .find(|(_, r)| pred(r))
-            .map(|(id, _)| *id)
+        self.open.iter().find(|(_, r)| pred(r)).map(|(id, _)| *id)
     }
 
     /// The open load, if any.
@@ -175,9 +172,7 @@ mod tests {
         let mut r = Registry::default();
         let load = r.start(RequestKind::Load, "alice");
         let group = r.start(
-            RequestKind::Group(GroupOp::Delete {
-                name: "x".into(),
-            }),
+            RequestKind::Group(GroupOp::Delete { name: "x".into() }),
             "alice",
         );
         assert_eq!(r.loading(), Some(load));

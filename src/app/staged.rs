@@ -36,11 +36,7 @@ pub fn describe(app: &App, row: &Row) -> String {
         parts.push(format!("{} on → off", name(b)));
     }
     if let Some(c) = &row.staged.custom {
-        parts.push(format!(
-            "custom {:?} → {:?}",
-            row.server.custom,
-            c.as_str()
-        ));
+        parts.push(format!("custom {:?} → {:?}", row.server.custom, c.as_str()));
     }
     parts.join(" · ")
 }
@@ -56,12 +52,19 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Cmd> 
         Some(Action::Top | Action::PageUp) => selected = 0,
         Some(Action::Bottom | Action::PageDown) => selected = last,
         Some(Action::Unstage) => {
-            if let Some(row) = list.get(selected).and_then(|i| app.conversations.get_mut(*i)) {
+            if let Some(row) = list
+                .get(selected)
+                .and_then(|i| app.conversations.get_mut(*i))
+            {
                 row.staged = Default::default();
                 let peer = row.peer().clone();
                 app.counts_stale = true;
                 app.stage_changed = true;
-                set_status(app, StatusKind::Info, format!("Dropped the staged edit of {peer}"));
+                set_status(
+                    app,
+                    StatusKind::Info,
+                    format!("Dropped the staged edit of {peer}"),
+                );
             }
         }
         Some(Action::DropAll) => {
@@ -72,7 +75,11 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Cmd> 
         _ => {}
     }
     if key.code == KeyCode::Enter {
-        if let Some(peer) = list.get(selected).and_then(|i| app.conversations.get(*i)).map(|r| r.peer().clone()) {
+        if let Some(peer) = list
+            .get(selected)
+            .and_then(|i| app.conversations.get(*i))
+            .map(|r| r.peer().clone())
+        {
             if !app.select_peer(&peer) {
                 app.filter.reset();
                 app.refilter();

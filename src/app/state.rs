@@ -75,7 +75,8 @@ impl Row {
     /// Takes a search / get_contact_group record as the server's truth.
     pub fn apply_record(&mut self, record: &ContactRecord) {
         self.server.apply_record(record);
-        self.staged.rebase(self.server.mark.value, &self.server.custom);
+        self.staged
+            .rebase(self.server.mark.value, &self.server.custom);
     }
 
     /// After a ResultCode 0: the server now holds what was sent (until the read-back says
@@ -86,7 +87,8 @@ impl Row {
             self.server.custom = custom.as_str().to_owned();
         }
         self.server.record = self.server.is_marked_or_grouped();
-        self.staged.rebase(self.server.mark.value, &self.server.custom);
+        self.staged
+            .rebase(self.server.mark.value, &self.server.custom);
     }
 }
 
@@ -438,7 +440,8 @@ impl App {
     /// Sorts the rows by the service's order (pinned, newest, peer), keeping the selection.
     pub fn sort_rows(&mut self) {
         let keep = self.current().map(|c| c.peer().clone());
-        self.conversations.sort_by(|a, b| order(&a.server, &b.server));
+        self.conversations
+            .sort_by(|a, b| order(&a.server, &b.server));
         self.index = self
             .conversations
             .iter()
@@ -504,10 +507,7 @@ impl App {
         let keep = self.visible.get(self.selected).copied();
         let filter = Filter::parse(self.filter.value());
         let narrowing = |old: &Filter| {
-            filter.text_only()
-                && old.text_only()
-                && !old.is_empty()
-                && filter_narrows(old, &filter)
+            filter.text_only() && old.text_only() && !old.is_empty() && filter_narrows(old, &filter)
         };
         self.visible = if filter.is_empty() {
             (0..self.conversations.len()).collect()
@@ -537,7 +537,11 @@ impl App {
         let filter = &self.filter_applied;
         let new: Vec<usize> = (from..self.conversations.len())
             .filter(|i| {
-                filter.is_empty() || self.conversations.get(*i).is_some_and(|c| filter.matches(c))
+                filter.is_empty()
+                    || self
+                        .conversations
+                        .get(*i)
+                        .is_some_and(|c| filter.matches(c))
             })
             .collect();
         self.visible.extend(new);
@@ -572,7 +576,10 @@ impl App {
     /// The group under the popup's cursor.
     pub fn selected_group(&self) -> Option<(u64, &str)> {
         let list = self.group_list();
-        let i = self.groups_popup()?.selected.min(list.len().checked_sub(1)?);
+        let i = self
+            .groups_popup()?
+            .selected
+            .min(list.len().checked_sub(1)?);
         list.get(i).copied()
     }
 
@@ -618,7 +625,10 @@ impl App {
         if self.editing_custom() {
             return 1;
         }
-        crate::layout::wrapped_rows(&self.custom_text(), crate::layout::custom_width(self.size.0))
+        crate::layout::wrapped_rows(
+            &self.custom_text(),
+            crate::layout::custom_width(self.size.0),
+        )
     }
 
     /// The names of the groups of a conversation.

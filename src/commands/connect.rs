@@ -2,15 +2,17 @@
 //! client and a runtime. Errors here are bad input (exit 2), so they are plain strings.
 
 use crate::api::Client;
+use crate::commands::output::warning;
 use crate::config::{ConnArgs, config_path, load_file, permission_warning, resolve};
 
 /// The client for the connection given by flags, `CONVMARK_*` variables and the config
-/// file. A config file readable by others that holds a secret is warned about on stderr.
+/// file. A config file readable by others that holds a secret is warned about on stderr
+/// (`convmark: warning: ...`).
 pub fn client(conn: &ConnArgs) -> Result<Client, String> {
     let path = config_path();
     let file = load_file(&path).map_err(|e| e.to_string())?;
-    if let Some(warning) = permission_warning(&path, &file) {
-        eprintln!("{warning}");
+    if let Some(text) = permission_warning(&path, &file) {
+        warning(&text);
     }
     let connection = resolve(conn, &file, &path).map_err(|e| e.to_string())?;
     Client::new(connection.client).map_err(|e| e.describe())

@@ -6,8 +6,7 @@ use serde::Serialize;
 
 use super::connect;
 use super::output::{
-    ErrorJson, Progress, Table, emit, extension_bits, internal_marks, print_json, quoted,
-    thousands,
+    ErrorJson, Progress, Table, emit, extension_bits, internal_marks, print_json, quoted, thousands,
 };
 use crate::cli::GetArgs;
 use crate::domain::MAX_MARKED_CONVERSATIONS;
@@ -165,7 +164,7 @@ pub fn run(args: GetArgs) -> Result<ExitCode, String> {
                     error: ErrorJson::from(&err),
                 })?;
             }
-            eprintln!("convmark: cannot load {user:?}: {}", err.describe());
+            super::output::error(&format!("cannot load {user:?}: {}", err.describe()));
             Ok(ExitCode::FAILURE)
         }
     }

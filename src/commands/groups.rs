@@ -309,10 +309,10 @@ pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
                         error: ErrorJson::from(&err),
                     })?;
                 }
-                eprintln!(
-                    "convmark: cannot list the groups of {user:?}: {}",
+                super::output::error(&format!(
+                    "cannot list the groups of {user:?}: {}",
                     err.describe()
-                );
+                ));
                 Ok(ExitCode::FAILURE)
             }
         };
@@ -327,28 +327,34 @@ pub fn run(args: GroupsArgs) -> Result<ExitCode, String> {
         GroupsAction::List => return Ok(ExitCode::SUCCESS),
     };
     let data_dir = crate::config::data_dir();
-    let done = rt.block_on(service::groups::run(&client, &user, op, false, Some(&data_dir)));
+    let done = rt.block_on(service::groups::run(
+        &client,
+        &user,
+        op,
+        false,
+        Some(&data_dir),
+    ));
     if args.json {
         print_json(&json_of(&user, &done))?;
     } else {
         emit(&text_of(&user, &done))?;
     }
     if let Some(e) = &done.audit_error {
-        eprintln!("convmark: warning: {e}");
+        super::output::warning(e);
     }
     if let Some(err) = &done.error {
-        eprintln!(
-            "convmark: groups {} failed: {}",
+        super::output::error(&format!(
+            "groups {} failed: {}",
             done.op.verb(),
             err.describe()
-        );
+        ));
     }
     let failed = done.items.iter().filter(|(_, o)| !o.is_ok()).count();
     if failed > 0 {
-        eprintln!(
-            "convmark: {failed} of {} conversation(s) failed",
+        super::output::error(&format!(
+            "{failed} of {} conversation(s) failed",
             done.items.len()
-        );
+        ));
     }
     Ok(if done.ok() {
         ExitCode::SUCCESS

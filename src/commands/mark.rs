@@ -272,7 +272,10 @@ enum RowResult {
     Unchanged,
     Sent(ItemOutcome),
     /// Not sent, for this reason (the user could not be read, or is over the limit).
-    Refused { code: Option<i64>, reason: String },
+    Refused {
+        code: Option<i64>,
+        reason: String,
+    },
 }
 
 impl RowResult {
@@ -301,7 +304,10 @@ impl Report<'_> {
         match self.stages.get(user) {
             Some(UserStage::ReadFailed(e)) => RowResult::Refused {
                 code: e.code(),
-                reason: format!("not sent: the user could not be read first: {}", e.describe()),
+                reason: format!(
+                    "not sent: the user could not be read first: {}",
+                    e.describe()
+                ),
             },
             Some(UserStage::OverLimit(e)) => RowResult::Refused {
                 code: None,
@@ -365,9 +371,14 @@ impl Report<'_> {
                         "unchanged".to_owned(),
                     ),
                     RowResult::Sent(o) => (o.code(), o.info(), o.meaning()),
-                    RowResult::Refused { code, reason } => {
-                        (*code, reason.clone(), "not sent".to_owned())
-                    }
+                    RowResult::Refused { code, reason } => (
+                        *code,
+                        reason.clone(),
+                        code.map_or_else(
+                            || "not sent".to_owned(),
+                            |c| crate::api::codes::meaning(c).to_owned(),
+                        ),
+                    ),
                 };
                 ItemJson {
                     user: user.to_owned(),
@@ -378,7 +389,8 @@ impl Report<'_> {
                     result_code: code,
                     result_info: info,
                     meaning,
-                    standard_mark: value.map(|v| MarkJson::from(&crate::api::wire::WireMark::from(v.value))),
+                    standard_mark: value
+                        .map(|v| MarkJson::from(&crate::api::wire::WireMark::from(v.value))),
                     custom_mark: value.map(|v| v.custom.clone()),
                 }
             })
@@ -414,10 +426,7 @@ impl Report<'_> {
                 thousands(conversations)
             )
         } else {
-            format!(
-                "{} conversation(s)",
-                thousands(conversations)
-            )
+            format!("{} conversation(s)", thousands(conversations))
         };
         let lead = if self.targets.many {
             format!("{} for {whom}", self.change.describe())
@@ -435,7 +444,15 @@ impl Report<'_> {
                 thousands(unchanged)
             )
         };
-        let mut header = vec!["CONVERSATION", "RESULT", "MARKS", "EXT BITS", "STANDARD", "RAW", "CUSTOM"];
+        let mut header = vec![
+            "CONVERSATION",
+            "RESULT",
+            "MARKS",
+            "EXT BITS",
+            "STANDARD",
+            "RAW",
+            "CUSTOM",
+        ];
         if self.targets.many {
             header.insert(0, "USER");
         }
@@ -479,7 +496,7 @@ impl Report<'_> {
             };
             match result {
                 RowResult::Sent(ItemOutcome::CallFailed(e)) => {
-                    let text = e.describe();
+                    let text = format!("not changed, the call failed: {}", e.describe());
                     match failed_calls.iter_mut().find(|(t, _)| *t == text) {
                         Some((_, n)) => *n += 1,
                         None => failed_calls.push((text, 1)),
@@ -489,15 +506,17 @@ impl Report<'_> {
                     failures.push_str(&format!("{who}: {}\n", o.describe()));
                 }
                 RowResult::Refused { reason, .. } => {
-                    failures.push_str(&format!("{who}: {reason}\n"));
+                    // a user that could not be read, or is over the limit: said once
+                    match failed_calls.iter_mut().find(|(t, _)| *t == reason) {
+                        Some((_, n)) => *n += 1,
+                        None => failed_calls.push((reason, 1)),
+                    }
                 }
                 _ => {}
             }
         }
         for (text, n) in failed_calls {
-            failures.push_str(&format!(
-                "{n} conversation(s) not changed, the call failed: {text}\n"
-            ));
+            failures.push_str(&format!("{n} conversation(s) {text}\n"));
         }
         out.push_str(&table.render());
         let failed = self.failed();
@@ -631,6 +650,13 @@ async fn execute<'a>(
     let total_calls: usize = plans.iter().map(MarkPlan::calls).sum();
     let total_items: usize = plans.iter().map(|p| p.changes.len()).sum();
     let done = std::sync::Mutex::new((0usize, 0usize));
+    if total_calls > 0 {
+        progress.show(&format!(
+            "marking: 0/{} calls, 0/{} conversations",
+            thousands(total_calls),
+            thousands(total_items)
+        ));
+    }
     let data_dir = crate::config::data_dir();
     let report = commit(client, &plans, Some(&data_dir), |call: CallDone| {
         if let Ok(mut d) = done.lock() {
@@ -647,7 +673,7 @@ async fn execute<'a>(
     })
     .await;
     if let Some(e) = &report.audit_error {
-        eprintln!("convmark: warning: {e}");
+        super::output::warning(e);
     }
     // 3. read back what the server answered for (failed items too: their value is news)
     let outcomes: HashMap<(&str, &Peer), &ItemOutcome> = report
@@ -661,7 +687,11 @@ async fn execute<'a>(
         }
         let answered: Vec<Peer> = peers
             .iter()
-            .filter(|p| outcomes.get(&(user.as_str(), *p)).is_some_and(|o| o.is_answered()))
+            .filter(|p| {
+                outcomes
+                    .get(&(user.as_str(), *p))
+                    .is_some_and(|o| o.is_answered())
+            })
             .cloned()
             .collect();
         let client = client.clone();
@@ -734,21 +764,21 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
         emit(&report.text())
     };
     for (user, err) in report.read_back_errors() {
-        eprintln!(
-            "convmark: cannot read the new values of {user} back: {}",
+        super::output::error(&format!(
+            "cannot read the new values of {user} back: {}",
             err.describe()
-        );
+        ));
     }
     let failed = report.failed();
     if failed > 0 {
-        eprintln!(
-            "convmark: {failed} of {} conversation(s) failed",
+        super::output::error(&format!(
+            "{failed} of {} conversation(s) failed",
             targets.conversations()
-        );
+        ));
     }
     if let Err(e) = &printed {
         // the calls went out: this is not "bad input, nothing sent" (exit 2)
-        eprintln!("convmark: {e}; the changes were sent, see the audit log");
+        super::output::error(&format!("{e}; the changes were sent, see the audit log"));
     }
     Ok(
         if failed > 0 || !report.read_back_errors().is_empty() || printed.is_err() {
@@ -797,10 +827,26 @@ mod tests {
         assert!(parse_lines("f", "# only a comment\n", true).is_err());
         let many = parse_lines("f", "alice c2c_bob\nc2c_carol group_g1\n", false).unwrap();
         assert_eq!(many[0], (Some("alice".into()), Peer::User("bob".into())));
-        assert_eq!(many[1].0.as_deref(), Some("carol"), "c2c_ is dropped from a user");
-        assert!(parse_lines("f", "alice bob\n", true).unwrap_err().contains("f:1"));
-        assert!(parse_lines("f", "bob\n", false).unwrap_err().contains("USER CONVERSATION"));
-        assert!(parse_lines("f", "a b c\n", false).unwrap_err().contains("3 fields"));
+        assert_eq!(
+            many[1].0.as_deref(),
+            Some("carol"),
+            "c2c_ is dropped from a user"
+        );
+        assert!(
+            parse_lines("f", "alice bob\n", true)
+                .unwrap_err()
+                .contains("f:1")
+        );
+        assert!(
+            parse_lines("f", "bob\n", false)
+                .unwrap_err()
+                .contains("USER CONVERSATION")
+        );
+        assert!(
+            parse_lines("f", "a b c\n", false)
+                .unwrap_err()
+                .contains("3 fields")
+        );
     }
 
     #[test]

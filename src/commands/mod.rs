@@ -1,10 +1,13 @@
-//! The non-interactive commands: get, mark, groups, usersig, and what they share
-//! (`connect`: config to client; `load`: a user's conversations; `output`: tables and JSON).
+//! The non-interactive commands: get, mark, groups, usersig, config, man and completions,
+//! and what they share (`connect`: config to client; `load`: a user's conversations;
+//! `output`: tables, JSON and the writers that never panic).
 
+pub mod config;
 pub mod connect;
 pub mod get;
 pub mod groups;
 pub mod load;
+pub mod man;
 pub mod mark;
 pub mod output;
 pub mod serve;

@@ -152,24 +152,60 @@ impl Table {
     }
 }
 
-/// Writes text to stdout. A closed pipe (`convmark get | head`) is not an error: the
-/// reader has what it wanted.
-pub fn emit(text: &str) -> Result<(), String> {
+/// Writes bytes to stdout and flushes. A closed pipe (`convmark get | head`) is not an
+/// error: the reader has what it wanted, and the rest is dropped. Any other failure (a full
+/// disk: `> /dev/full`) is an error for the caller to report, so its exit code stays true.
+/// Never panics, unlike `print!`.
+pub fn emit_bytes(bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(format!("cannot write to stdout: {e}")),
     }
 }
 
-/// Writes a value as pretty JSON on stdout.
+/// Writes text to stdout, as `emit_bytes`.
+pub fn emit(text: &str) -> Result<(), String> {
+    emit_bytes(text.as_bytes())
+}
+
+/// Writes one line (the text and a newline) to stdout, as `emit_bytes`.
+pub fn emit_line(line: &str) -> Result<(), String> {
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    emit(&text)
+}
+
+/// Writes a value as pretty JSON on stdout, as `emit_bytes`.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), String> {
     let mut text =
         serde_json::to_string_pretty(value).map_err(|e| format!("cannot write JSON: {e}"))?;
     text.push('\n');
     emit(&text)
+}
+
+/// Writes one line to stderr; never panics (see [`crate::stderr`]).
+pub fn eprint_line(line: &str) {
+    crate::stderr::line(line);
+}
+
+/// `convmark: MESSAGE` on stderr, as `eprint_line`: how every error is told.
+pub fn error(message: &str) {
+    eprint_line(&format!("convmark: {message}"));
+}
+
+/// `convmark: warning: MESSAGE` on stderr, as `eprint_line`: how every warning is told.
+pub fn warning(message: &str) {
+    eprint_line(&format!("convmark: warning: {message}"));
+}
+
+/// `convmark: MESSAGE` on stderr, as `eprint_line`: a note that is neither an error nor a
+/// warning (e.g. where staged edits were kept).
+pub fn note(message: &str) {
+    eprint_line(&format!("convmark: {message}"));
 }
 
 /// A progress line on stderr, only when stderr is a terminal (a pipe, a file or CI gets
@@ -250,5 +286,4 @@ mod tests {
         t.row(vec!["abcde".into(), "2".into()]);
         assert_eq!(t.render(), "NAME   X\n家人   1\nabcde  2\n");
     }
-
 }

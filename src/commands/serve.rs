@@ -119,11 +119,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         let _ = stdout.write_all(emulator::banner(&emulator).as_bytes());
         let _ = stdout.flush();
         signals.wait().await;
-        eprintln!("convmark: stopping the emulator");
+        super::output::note("stopping the emulator");
         let state_file = emulator.config.state_file.clone();
         emulator.shutdown().await;
         if let Some(path) = state_file {
-            eprintln!("convmark: state written to {}", path.display());
+            super::output::note(&format!("state written to {}", path.display()));
         }
         Ok(ExitCode::SUCCESS)
     })

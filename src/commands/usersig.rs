@@ -4,35 +4,29 @@ use std::process::ExitCode;
 
 use crate::api::usersig;
 use crate::cli::{UsersigArgs, UsersigVerify};
+use crate::commands::output::emit_line;
 
 /// The identifier used when none is given: the emulator's and the docs' admin.
 pub const DEFAULT_IDENTIFIER: &str = "administrator";
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+fn given(flag: Option<String>) -> Option<String> {
+    flag.filter(|v| !v.trim().is_empty())
 }
 
-fn sdkappid(flag: Option<u64>) -> Result<u64, String> {
-    match flag {
-        Some(v) => Ok(v),
-        None => match env("CONVMARK_SDKAPPID") {
-            Some(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| format!("CONVMARK_SDKAPPID={v:?} is not a number")),
-            None => Err("no SDKAppID: give --sdkappid N or set CONVMARK_SDKAPPID".into()),
-        },
+fn sdkappid(flag: Option<String>) -> Result<u64, String> {
+    match given(flag) {
+        Some(v) => crate::config::parse_sdkappid(&v).map_err(|e| format!("--sdkappid: {e}")),
+        None => Err("no SDKAppID: give --sdkappid N or set CONVMARK_SDKAPPID".into()),
     }
 }
 
 fn secret_key(flag: Option<String>) -> Result<String, String> {
-    flag.or_else(|| env("CONVMARK_SECRET_KEY"))
+    given(flag)
         .ok_or_else(|| "no secret key: give --secret-key K or set CONVMARK_SECRET_KEY".into())
 }
 
 fn identifier(flag: Option<String>) -> String {
-    flag.or_else(|| env("CONVMARK_IDENTIFIER"))
-        .unwrap_or_else(|| DEFAULT_IDENTIFIER.to_owned())
+    given(flag).unwrap_or_else(|| DEFAULT_IDENTIFIER.to_owned())
 }
 
 pub fn run(args: UsersigArgs) -> Result<ExitCode, String> {
@@ -45,7 +39,7 @@ pub fn run(args: UsersigArgs) -> Result<ExitCode, String> {
                 &identifier(g.identifier),
                 g.expire,
             );
-            println!("{sig}");
+            emit_line(&sig)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(UsersigVerify::Verify {
@@ -60,35 +54,35 @@ pub fn run(args: UsersigArgs) -> Result<ExitCode, String> {
             let doc = match usersig::decode(&sig) {
                 Ok(doc) => doc,
                 Err(e) => {
-                    println!(
+                    emit_line(&format!(
                         "does not verify: {e} (check: {}, code {})",
                         e.check(),
                         e.code()
-                    );
+                    ))?;
                     return Ok(ExitCode::FAILURE);
                 }
             };
             let pretty = serde_json::to_string_pretty(&doc.json).unwrap_or_default();
-            println!("{pretty}");
-            println!(
+            emit_line(&pretty)?;
+            emit_line(&format!(
                 "valid from {} for {} s, until {} (unix seconds)",
                 doc.time,
                 doc.expire,
                 doc.time.saturating_add(doc.expire)
-            );
+            ))?;
             match usersig::verify(&sig, app, &key, &id, usersig::unix_now()) {
                 Ok(_) => {
-                    println!(
+                    emit_line(&format!(
                         "verifies: SDKAppID {app}, identifier {id:?}, not expired, signature good"
-                    );
+                    ))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    println!(
+                    emit_line(&format!(
                         "does not verify: {e} (check: {}, code {})",
                         e.check(),
                         e.code()
-                    );
+                    ))?;
                     Ok(ExitCode::FAILURE)
                 }
             }

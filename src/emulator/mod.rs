@@ -178,8 +178,8 @@ impl RunningEmulator {
             let written = tokio::task::spawn_blocking(move || save(&shared, &path)).await;
             match written {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("convmark: {e}"),
-                Err(e) => eprintln!("convmark: the state writer failed: {e}"),
+                Ok(Err(e)) => crate::stderr::line(&format!("convmark: {e}")),
+                Err(e) => crate::stderr::line(&format!("convmark: the state writer failed: {e}")),
             }
         }
     }
@@ -369,8 +369,10 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
                 let (shared, path) = (shared.clone(), path.clone());
                 match tokio::task::spawn_blocking(move || save(&shared, &path)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => eprintln!("convmark: {e}"),
-                    Err(e) => eprintln!("convmark: the state writer failed: {e}"),
+                    Ok(Err(e)) => crate::stderr::line(&format!("convmark: {e}")),
+                    Err(e) => {
+                        crate::stderr::line(&format!("convmark: the state writer failed: {e}"))
+                    }
                 }
             }
         })

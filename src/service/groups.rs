@@ -73,6 +73,9 @@ impl GroupOp {
     }
 }
 
+/// Every record and group of a user, as get_contact_group lists them.
+pub type GroupsRead = (Vec<ContactRecord>, Vec<GroupItem>);
+
 /// What a group operation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupOutcome {
@@ -87,7 +90,7 @@ pub struct GroupOutcome {
     /// When an answer was lost: what the re-read of the groups showed.
     pub recovered: Option<String>,
     /// The user's records and groups read after the operation, when asked for.
-    pub refreshed: Option<Result<(Vec<ContactRecord>, Vec<GroupItem>), ApiError>>,
+    pub refreshed: Option<Result<GroupsRead, ApiError>>,
     /// Why the audit log could not be written, if it could not.
     pub audit_error: Option<String>,
 }
@@ -245,7 +248,8 @@ async fn create(client: &Client, user: &str, name: &str, peers: &[Peer], out: &m
         }
         Err(e) => {
             out.items.extend(all_failed(first, &e));
-            out.items.extend(chunks.flat_map(|c| all_failed(c, &ApiError::Cancelled)));
+            out.items
+                .extend(chunks.flat_map(|c| all_failed(c, &ApiError::Cancelled)));
             out.error = Some(e);
             return;
         }
@@ -309,17 +313,29 @@ fn settle(out: &mut GroupOutcome, state: &Reread) {
                 out.group = Some(g.clone());
                 (
                     true,
-                    format!("{lost}; the re-read shows group {name:?} (id {}): it was created", g.group_id),
+                    format!(
+                        "{lost}; the re-read shows group {name:?} (id {}): it was created",
+                        g.group_id
+                    ),
                 )
             }
-            None => (false, format!("{lost}; the re-read shows no group {name:?}: it was not created")),
+            None => (
+                false,
+                format!("{lost}; the re-read shows no group {name:?}: it was not created"),
+            ),
         },
         GroupOp::Rename { old, new } => match (state.group(old), state.group(new)) {
             (None, Some(g)) => {
                 out.group = Some(g.clone());
-                (true, format!("{lost}; the re-read shows {new:?} and no {old:?}: it was renamed"))
+                (
+                    true,
+                    format!("{lost}; the re-read shows {new:?} and no {old:?}: it was renamed"),
+                )
             }
-            _ => (false, format!("{lost}; the re-read shows {old:?} not renamed to {new:?}")),
+            _ => (
+                false,
+                format!("{lost}; the re-read shows {old:?} not renamed to {new:?}"),
+            ),
         },
         GroupOp::Delete { name } => match state.group(name) {
             None => {
@@ -327,9 +343,15 @@ fn settle(out: &mut GroupOutcome, state: &Reread) {
                     group_name: name.clone(),
                     group_id: 0,
                 });
-                (true, format!("{lost}; the re-read shows no group {name:?}: it was deleted"))
+                (
+                    true,
+                    format!("{lost}; the re-read shows no group {name:?}: it was deleted"),
+                )
             }
-            Some(_) => (false, format!("{lost}; the re-read still shows {name:?}: it was not deleted")),
+            Some(_) => (
+                false,
+                format!("{lost}; the re-read still shows {name:?}: it was not deleted"),
+            ),
         },
         GroupOp::Add { name, .. } | GroupOp::Remove { name, .. } => {
             let adding = matches!(out.op, GroupOp::Add { .. });

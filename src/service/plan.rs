@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::domain::{
-    MAX_MARKED_CONVERSATIONS, MarkChange, MarkSet, Peer, StagedEdit, batches, MAX_MARK_ITEMS,
+    MAX_MARK_ITEMS, MAX_MARKED_CONVERSATIONS, MarkChange, MarkSet, Peer, StagedEdit, batches,
 };
 
 /// A conversation's marks as the server held them when the plan was made (what undo needs).
@@ -178,7 +178,11 @@ mod tests {
         let bob = Peer::User("bob".into());
         let carol = Peer::User("carol".into());
         let current = |p: &Peer| MarkState {
-            value: if p.id() == "bob" { MarkSet(0b11) } else { MarkSet(0) },
+            value: if p.id() == "bob" {
+                MarkSet(0b11)
+            } else {
+                MarkSet(0)
+            },
             custom: String::new(),
             grouped: false,
         };

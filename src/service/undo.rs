@@ -30,10 +30,17 @@ pub struct Inverse {
 
 /// The inverse of a commit's lines, against `current` (what the server holds now). With
 /// `force`, conflicts are reverted too.
-pub fn inverse(lines: &[AuditRecord], current: impl Fn(&Peer) -> MarkState, force: bool) -> Inverse {
+pub fn inverse(
+    lines: &[AuditRecord],
+    current: impl Fn(&Peer) -> MarkState,
+    force: bool,
+) -> Inverse {
     let mut out = Inverse::default();
     for line in lines.iter().filter(|l| l.result_code == 0) {
-        let peer = line.conversation.as_deref().and_then(|c| Peer::parse(c).ok());
+        let peer = line
+            .conversation
+            .as_deref()
+            .and_then(|c| Peer::parse(c).ok());
         match line.kind.as_str() {
             "mark" => {
                 let (Some(peer), Some(before), Some(after)) = (peer, &line.before, &line.after)

@@ -221,15 +221,24 @@ mod tests {
     #[test]
     fn the_record_wins_in_either_order_and_duplicates_merge() {
         let mut a = Merger::default();
-        a.add_sessions(&[session("bob", 5, false, Some(1)), session("bob", 9, true, None)]);
+        a.add_sessions(&[
+            session("bob", 5, false, Some(1)),
+            session("bob", 9, true, None),
+        ]);
         a.add_records(&[record("bob", 8)], &[]);
         let mut b = Merger::default();
         b.add_records(&[record("bob", 8)], &[]);
-        b.add_sessions(&[session("bob", 5, false, Some(1)), session("bob", 9, true, None)]);
+        b.add_sessions(&[
+            session("bob", 5, false, Some(1)),
+            session("bob", 9, true, None),
+        ]);
         let (a, b) = (a.finish("u"), b.finish("u"));
         assert_eq!(a, b);
         let bob = &a.conversations[0];
-        assert_eq!((bob.msg_time, bob.pinned, bob.mark.value), (9, true, MarkSet(8)));
+        assert_eq!(
+            (bob.msg_time, bob.pinned, bob.mark.value),
+            (9, true, MarkSet(8))
+        );
         assert!(bob.recent && bob.record);
     }
 

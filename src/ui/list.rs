@@ -5,7 +5,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
+use ratatui::widgets::{
+    Block, Borders, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState,
+};
 
 use crate::app::{App, Focus, Row, bit};
 use crate::service::ItemOutcome;
@@ -73,7 +75,7 @@ fn columns(app: &App, inner_width: usize) -> Columns {
     let id = app.longest_id().clamp(4, 40).min(room.max(4));
     let mut left = room.saturating_sub(id);
     let mut take = |want: usize, min: usize| {
-        if left >= min + 1 {
+        if left > min {
             let w = want.min(left - 1);
             left -= w + 1;
             w
@@ -224,8 +226,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if app.visible.len() > rows {
-        let mut state = ScrollbarState::new(app.visible.len().saturating_sub(rows))
-            .position(app.list_offset);
+        let mut state =
+            ScrollbarState::new(app.visible.len().saturating_sub(rows)).position(app.list_offset);
         frame.render_stateful_widget(
             Scrollbar::new(ScrollbarOrientation::VerticalRight)
                 .begin_symbol(None)
@@ -242,7 +244,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
 fn empty_text(app: &App) -> String {
     let key = |a| app.keys.hint(a);
     if let Some(id) = app.requests.loading() {
-        let p = app.requests.get(id).map(|r| r.progress.load).unwrap_or_default();
+        let p = app
+            .requests
+            .get(id)
+            .map(|r| r.progress.load)
+            .unwrap_or_default();
         return format!(
             "loading… {} page(s), {} conversation(s)",
             p.pages,
@@ -250,7 +256,10 @@ fn empty_text(app: &App) -> String {
         );
     }
     if app.user.is_none() {
-        format!("no user open: press {}", key(crate::app::Action::SwitchUser))
+        format!(
+            "no user open: press {}",
+            key(crate::app::Action::SwitchUser)
+        )
     } else if app.conversations.is_empty() {
         format!(
             "no conversations ({} adds one by ID)",

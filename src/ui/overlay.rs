@@ -393,20 +393,40 @@ fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         area.height.saturating_sub(2),
     );
     let esc = app.keys.hint(Action::Back);
-    let scroll_keys = format!("{}{}", app.keys.hint(Action::Up), app.keys.hint(Action::Down));
-    let inner = popup(frame, r, &format!("Help · {scroll_keys} scroll · {esc} closes"));
+    let scroll_keys = format!(
+        "{}{}",
+        app.keys.hint(Action::Up),
+        app.keys.hint(Action::Down)
+    );
+    let inner = popup(
+        frame,
+        r,
+        &format!("Help · {scroll_keys} scroll · {esc} closes"),
+    );
     let keys_width = 13;
     let entry = |a: Action| {
         vec![
             Span::styled(
-                format!("{:<keys_width$}", ellipsize(&app.keys.all_keys(a), keys_width - 1)),
+                format!(
+                    "{:<keys_width$}",
+                    ellipsize(&app.keys.all_keys(a), keys_width - 1)
+                ),
                 theme::guidance(),
             ),
             Span::raw(format!("{:<25}", a.description())),
         ]
     };
     let two_columns = inner.width >= 80;
-    let mut lines = Vec::new();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("config ", theme::muted()),
+            Span::raw(app.session.config_path.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("log    ", theme::muted()),
+            Span::raw(app.session.log_path.clone()),
+        ]),
+    ];
     for (scope, title) in [
         (Scope::Nav, "Moving (everywhere)"),
         (Scope::Main, "The main screen"),
@@ -456,14 +476,6 @@ fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     ] {
         lines.push(Line::styled(text, theme::muted()));
     }
-    lines.push(Line::from(vec![
-        Span::styled("config ", theme::muted()),
-        Span::raw(app.session.config_path.clone()),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled("log    ", theme::muted()),
-        Span::raw(app.session.log_path.clone()),
-    ]));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

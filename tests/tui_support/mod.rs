@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use convmark::api::Client;
 use convmark::api::wire::{
     ContactItem, ContactRecord, GroupItem, SessionItem, SessionPeer, WireMark,
 };
-use convmark::api::Client;
 use convmark::app::{App, Cmd, KeyMap, Msg, Session, update};
 use convmark::domain::{MAX_MARK_ITEMS, MarkSet, Peer, batches};
 use convmark::service::ItemOutcome;
@@ -76,17 +76,23 @@ pub struct UserData {
 /// Feeds a load's pages to the app (a get_list page, then a get_contact_group page) and
 /// ends the load.
 pub fn deliver(app: &mut App, id: u64, data: UserData) -> Vec<Cmd> {
-    let mut cmds = update(app, Msg::LoadPage {
-        id,
-        page: LoadPage::Sessions(data.sessions),
-    });
-    cmds.extend(update(app, Msg::LoadPage {
-        id,
-        page: LoadPage::Records {
-            records: data.records,
-            groups: data.groups,
+    let mut cmds = update(
+        app,
+        Msg::LoadPage {
+            id,
+            page: LoadPage::Sessions(data.sessions),
         },
-    }));
+    );
+    cmds.extend(update(
+        app,
+        Msg::LoadPage {
+            id,
+            page: LoadPage::Records {
+                records: data.records,
+                groups: data.groups,
+            },
+        },
+    ));
     cmds.extend(update(app, Msg::Loaded { id, result: Ok(()) }));
     cmds
 }
@@ -247,7 +253,6 @@ pub fn answer(code: i64) -> ItemOutcome {
         info: String::new(),
     }
 }
-
 
 /// Opens `user` in `app` and loads every page from a real server, as the runtime would.
 pub async fn load_from(client: &Client, app: &mut App, user: &str) {
