@@ -998,3 +998,130 @@ async fn read_only_shows_the_groups_but_sends_nothing() {
     assert_eq!(server_groups(&client, &peer).await, before);
     emu.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// history (H), loading a large user, opening a user that does not exist
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_overlay_stages_the_inverse_of_a_commit_which_restores_the_server() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = start_with_data_dir(&emu, &client, dir.path());
+    let screen = h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    let peer = selected_peer(&screen);
+    let before = server_marks(&client, &peer).await;
+    // bit 40 and a custom mark, committed
+    h.key(KeyCode::Tab);
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Enter);
+    h.type_text(" undo me");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('c'));
+    h.wait_for("committed", |s| s.contains("read back")).await;
+    assert_ne!(server_marks(&client, &peer).await, before);
+    // H lists it, newest first; Enter stages its inverse
+    h.key(KeyCode::Char('H'));
+    let screen = h
+        .wait_for("history", |s| s.contains("History of alice"))
+        .await;
+    assert!(screen.contains("1 conversation(s)"), "{screen}");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("inverse staged", |s| s.contains("Staged the inverse of commit"))
+        .await;
+    assert!(screen.contains("1 staged"), "{screen}");
+    // committed like any other edit: the server holds what it held before
+    h.key(KeyCode::Char('c'));
+    h.wait_for("committed", |s| s.contains("read back")).await;
+    assert_eq!(server_marks(&client, &peer).await, before);
+    h.quit().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_user_is_browsable_while_it_loads_and_staging_waits_for_the_end() {
+    // 30 pages of get_list at 150 ms each: the first rows show long before the last page
+    let emu = emulator::spawn(EmulatorConfig {
+        seed: Seed::Demo {
+            conversations: 3000,
+        },
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::new(emu.client_config()).unwrap();
+    let h = start_demo(&emu, &client, 80, 24);
+    // rows and the progress while the load is in flight
+    let mut frames = h.frames.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let screen = loop {
+        {
+            let f = frames.borrow_and_update();
+            if f.in_flight > 0 && f.screen.contains("page(s)") && f.screen.contains("@ ") {
+                break f.screen.clone();
+            }
+        }
+        tokio::time::timeout_at(deadline, frames.changed())
+            .await
+            .expect("rows while loading")
+            .unwrap();
+    };
+    assert!(screen.contains("loading"), "{screen}");
+    assert!(!screen.contains("no conversations"), "{screen}");
+    // a key that would stage says why it waits
+    h.key(KeyCode::Char(' '));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        {
+            let f = frames.borrow_and_update();
+            if f.screen.contains("Still loading alice") {
+                assert_eq!(f.staged, 0);
+                break;
+            }
+        }
+        tokio::time::timeout_at(deadline, frames.changed())
+            .await
+            .expect("the refusal")
+            .unwrap();
+    }
+    let mut h = h;
+    let screen = h
+        .wait_for("loaded", |s| s.contains("Loaded 3,004 conversations"))
+        .await;
+    assert!(screen.contains("3,004"), "{screen}");
+    h.key(KeyCode::Char(' '));
+    h.wait_for("staged now", |s| s.contains("1 staged")).await;
+    h.quit().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_that_cannot_be_opened_leaves_the_open_one_on_screen() {
+    let emu = emulator(Edition::Ultimate).await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let mut h = start_demo(&emu, &client, 120, 40);
+    h.wait_for("alice loaded", |s| s.contains("Loaded")).await;
+    h.key(KeyCode::Char('u'));
+    h.type_text("nobody-at-all");
+    h.key(KeyCode::Enter);
+    let screen = h
+        .wait_for("the refusal", |s| s.contains("Cannot open nobody-at-all"))
+        .await;
+    assert!(screen.contains("ResultCode 50001"), "{screen}");
+    assert!(screen.contains("alice stays open"), "{screen}");
+    assert!(screen.contains("user alice"), "{screen}");
+    assert!(screen.contains("Conversations 1,004"), "{screen}");
+    // and c2c_bob opens bob
+    h.key(KeyCode::Char('u'));
+    h.type_text("c2c_bob");
+    h.key(KeyCode::Enter);
+    h.wait_for("bob", |s| s.contains("Loaded") && s.contains("user bob"))
+        .await;
+    h.quit().await;
+    emu.shutdown().await;
+}

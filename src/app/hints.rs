@@ -86,6 +86,8 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
                 v.push((esc.clone(), "unselect"));
             } else if !app.filter.value().is_empty() {
                 v.push((esc.clone(), "clear filter"));
+            } else if app.requests.loading().is_some() {
+                v.push((esc.clone(), "stop loading"));
             }
             match app.focus {
                 Focus::List => {

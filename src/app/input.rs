@@ -151,7 +151,15 @@ fn max_scroll(app: &App, overlay: &Overlay) -> u16 {
             crate::layout::wrapped_rows(text, crate::layout::preview_width(width)),
             crate::layout::preview_rows(height),
         ),
-        Overlay::Messages { .. } => (app.messages.len(), crate::layout::preview_rows(height)),
+        Overlay::Messages { .. } => {
+            let cols = crate::layout::preview_width(width).saturating_sub(8);
+            let rows = app
+                .messages
+                .iter()
+                .map(|m| crate::layout::wrapped_rows(&m.text, cols))
+                .sum();
+            (rows, crate::layout::preview_rows(height))
+        }
         _ => return u16::MAX,
     };
     u16::try_from(text_rows.saturating_sub(view)).unwrap_or(u16::MAX)
@@ -537,7 +545,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
 }
 
 /// Esc on the main screen: cancel a commit's calls not yet sent, else clear the selection,
-/// else clear a kept filter, else clear the status line.
+/// else clear a kept filter, else stop a load, else clear the status line.
 fn on_back(app: &mut App) -> Vec<Cmd> {
     if let Some(id) = app.requests.committing() {
         return super::commit::cancel(app, id);
@@ -552,6 +560,8 @@ fn on_back(app: &mut App) -> Vec<Cmd> {
         );
     } else if !app.filter.value().is_empty() {
         clear_filter(app);
+    } else if let Some(id) = app.requests.loading() {
+        return super::loading::stop(app, id);
     } else {
         app.status = None;
     }

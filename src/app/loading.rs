@@ -49,6 +49,35 @@ fn abort_reads(app: &mut App) -> Vec<Cmd> {
     }
 }
 
+/// Esc during a load: it stops; what arrived stays shown (and can be browsed and staged).
+pub(super) fn stop(app: &mut App, id: RequestId) -> Vec<Cmd> {
+    let Some(r) = app.requests.finish(id) else {
+        return Vec::new();
+    };
+    let p = r.progress.load;
+    let shown = app.user.as_deref() == Some(r.user.as_str());
+    let reload = app.keys.hint(super::keys::Action::Reload);
+    let text = if shown {
+        app.conn = ConnState::Failed("load stopped".into());
+        app.rekey_all();
+        app.sort_rows();
+        format!(
+            "Stopped loading {} after {} page(s): {} conversation(s) shown, the rest not read; press {reload} to load them all",
+            r.user,
+            p.pages,
+            crate::text::thousands(app.conversations.len())
+        )
+    } else {
+        let open = app.user.clone().unwrap_or_default();
+        if app.user.is_none() {
+            app.conn = ConnState::Idle;
+        }
+        format!("Stopped opening {}; {open} stays open", r.user)
+    };
+    set_status(app, StatusKind::Info, text);
+    vec![Cmd::Abort { ids: vec![id] }]
+}
+
 /// Staging waits for the load: the reason, when a load is in flight.
 pub fn still_loading(app: &App) -> Option<String> {
     let id = app.requests.loading()?;

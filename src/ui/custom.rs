@@ -81,7 +81,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     let text = app.custom_text();
     if text.is_empty() {
-        let hint = if current.is_some() {
+        let hint = if current.is_some() && app.session.read_only {
+            "(none)".to_owned()
+        } else if current.is_some() {
             format!("(none) · {} edits", app.keys.hint(Action::EditCustom))
         } else {
             String::new()

@@ -2,9 +2,11 @@
 //! staged changes, the commit history, confirmations, prompts.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Margin, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{
+    Block, Borders, Clear, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap,
+};
 
 use crate::app::{Action, App, Confirm, Overlay, PromptKind, Scope, StatusKind};
 use crate::text::{ellipsize, skip_columns, thousands, wrap_columns};
@@ -42,14 +44,38 @@ pub(super) fn popup_titled(frame: &mut Frame, area: Rect, title: Line) -> Rect {
 }
 
 /// Lines of text wrapped to the box, from line `scroll` on.
-fn scrolled_text(frame: &mut Frame, inner: Rect, text: &str, scroll: u16) {
-    let lines: Vec<Line> = wrap_columns(text, usize::from(inner.width))
+/// Lines of text wrapped to the box, from line `scroll` on, with a scrollbar on the box's
+/// right border when they do not all fit.
+fn scrolled_text(frame: &mut Frame, boxed: Rect, inner: Rect, text: &str, scroll: u16) {
+    let all = wrap_columns(text, usize::from(inner.width));
+    let rows = usize::from(inner.height);
+    let total = all.len();
+    let lines: Vec<Line> = all
         .into_iter()
         .skip(usize::from(scroll))
-        .take(usize::from(inner.height))
+        .take(rows)
         .map(Line::raw)
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    scrollbar(frame, boxed, total, rows, usize::from(scroll));
+}
+
+/// A scrollbar on the right border of `boxed` for `total` rows of which `rows` show.
+fn scrollbar(frame: &mut Frame, boxed: Rect, total: usize, rows: usize, offset: usize) {
+    if total <= rows {
+        return;
+    }
+    let mut state = ScrollbarState::new(total.saturating_sub(rows)).position(offset);
+    frame.render_stateful_widget(
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None),
+        boxed.inner(Margin {
+            vertical: 1,
+            horizontal: 0,
+        }),
+        &mut state,
+    );
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -66,7 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 r,
                 &format!("Request preview (UserSig redacted) · {esc} closes"),
             );
-            scrolled_text(frame, inner, text, *scroll);
+            scrolled_text(frame, r, inner, text, *scroll);
         }
         Overlay::Messages { scroll } => messages(frame, area, app, *scroll),
         Overlay::Staged { selected } => staged(frame, area, app, *selected),
@@ -255,12 +281,14 @@ fn messages(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
             ]));
         }
     }
+    let total = lines.len();
     let lines: Vec<Line> = lines
         .into_iter()
         .skip(usize::from(scroll))
         .take(usize::from(inner.height))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    scrollbar(frame, r, total, usize::from(inner.height), usize::from(scroll));
 }
 
 fn staged(frame: &mut Frame, area: Rect, app: &App, selected: usize) {

@@ -1,0 +1,371 @@
+//! The TUI as a user sees it: messages that fit, keys named from the live key map, wording
+//! true to the state, the custom mark with CJK and emoji, the filter and its quick words,
+//! the row position, jumps, the preview's end, the staged-changes overlay, the header at 80
+//! columns, read-only, and a too-small terminal.
+#![allow(clippy::unwrap_used)]
+
+mod tui_support;
+
+use convmark::app::{Confirm, KeyMap, Mode, Msg, Overlay, StatusKind, bit, update};
+use convmark::domain::Peer;
+use convmark::service::ItemOutcome;
+use crossterm::event::KeyCode;
+use tui_support::*;
+
+fn status(app: &convmark::app::App) -> String {
+    app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+}
+
+fn last_lines(screen: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+#[test]
+fn a_long_message_is_one_line_ending_in_an_ellipsis_and_the_log_has_all_of_it() {
+    let mut app = loaded_app(30);
+    // a bulk stage: a long message
+    keys(&mut app, [ch('V'), key(KeyCode::Tab), ch('j'), ch('j'), ch('j'), ch('j'), ch(' ')]);
+    let full = status(&app);
+    let s = screen(&mut app, 80, 24);
+    let [status_row, hints] = last_lines(&s, 2).try_into().unwrap();
+    assert!(status_row.ends_with("(m shows all)") || !status_row.contains('…'), "{s}");
+    assert!(status_row.chars().count() <= 80);
+    assert!(hints.trim_start().starts_with("Esc unselect"), "the hint row stays: {s}");
+    // the log keeps the whole message, newest first, with its time
+    keys(&mut app, [ch('m')]);
+    assert!(matches!(app.overlay(), Some(Overlay::Messages { .. })));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Messages of this session"), "{s}");
+    let first_words: String = full.chars().take(40).collect();
+    assert!(s.contains(&first_words), "{s}");
+    // the clock of the test session: 1_795_000_000 is 11:06 UTC
+    assert!(s.contains("11:06"), "{s}");
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.overlay().is_none());
+}
+
+#[test]
+fn messages_hints_and_help_name_the_live_key_map() {
+    let file = convmark::config::parse_file(
+        "[keys]\ncommit = \"ctrl-k\"\npreview = \"P\"\ngroup_new = \"N\"\n",
+    )
+    .unwrap();
+    let mut app = loaded_app(0);
+    app.keys = KeyMap::with_patch(&file.keys).unwrap();
+    keys(&mut app, [ch(' ')]);
+    let text = status(&app);
+    assert!(text.contains("Ctrl-k commits, P previews"), "{text}");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Ctrl-k commit"), "hints: {s}");
+    assert!(s.contains("1 staged · Ctrl-k commits"), "{s}");
+    assert!(!s.contains(" c commit"), "{s}");
+    keys(&mut app, [ch('?')]);
+    let help = screen(&mut app, 120, 40);
+    assert!(help.contains("nothing is sent until Ctrl-k"), "{help}");
+    keys(&mut app, [key(KeyCode::Esc), ch('o')]);
+    let popup = screen(&mut app, 120, 40);
+    assert!(popup.contains("N new"), "the popup's keys from the map: {popup}");
+    keys(&mut app, [ch('N')]);
+    assert!(matches!(app.overlay(), Some(Overlay::Prompt { .. })));
+}
+
+#[test]
+fn quitting_with_only_a_read_back_in_flight_does_not_speak_of_staged_edits() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' ')]);
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
+    let cmds = update(&mut app, committed(id, &plan, |_| ItemOutcome::ok()));
+    assert_eq!(cmds.len(), 1, "the read-back is in flight");
+    assert_eq!(app.staged_count(), 0);
+    keys(&mut app, [ch('q')]);
+    assert!(matches!(app.overlay(), Some(Overlay::Confirm(Confirm::Quit))));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("A request is still in flight."), "{s}");
+    assert!(!s.contains("staged edits"), "{s}");
+}
+
+#[test]
+fn a_journal_the_server_already_has_is_cleared_not_restored() {
+    let mut app = loaded_app(0);
+    app.session.data_dir = Some(std::env::temp_dir());
+    // bob has bit 0 on: a journalled "set bit 0" is already on the server
+    let mut edit = convmark::domain::StagedEdit::default();
+    edit.set.insert(bit(0));
+    update(
+        &mut app,
+        Msg::JournalLoaded {
+            user: "alice".into(),
+            result: Ok(Some(convmark::app::JournalFound {
+                changes: vec![convmark::domain::MarkChange {
+                    peer: Peer::User("bob".into()),
+                    edit,
+                }],
+                saved_at: None,
+            })),
+        },
+    );
+    assert!(app.overlay().is_none(), "nothing to offer");
+    assert!(status(&app).contains("already on the server"), "{}", status(&app));
+    assert!(app.journal_active);
+}
+
+#[test]
+fn the_detail_tells_a_failed_edit_that_is_no_longer_staged() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' ')]);
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
+    update(&mut app, committed(id, &plan, |_| answer(51008)));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("still staged"), "{s}");
+    keys(&mut app, [ch('x')]);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("no longer staged"), "{s}");
+    assert!(!s.contains("; still staged"), "{s}");
+}
+
+#[test]
+fn with_no_conversation_under_the_cursor_the_detail_says_so() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('/')]);
+    keys(&mut app, typed("no-such-thing"));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("nothing matches the filter"), "{s}");
+    assert!(s.contains("no conversation"), "{s}");
+    assert!(!s.contains("·  ·"), "no empty field: {s}");
+}
+
+#[test]
+fn read_only_advertises_no_editing() {
+    let mut app = loaded_app(0);
+    app.session.read_only = true;
+    let s = screen(&mut app, 120, 40);
+    let hints = last_lines(&s, 1).remove(0);
+    for word in ["flip", "commit", "select", "staged"] {
+        assert!(!hints.contains(word), "{word}: {hints}");
+    }
+    keys(&mut app, [ch('j')]); // the group without a custom mark
+    let s = screen(&mut app, 120, 40);
+    assert!(!s.contains("Enter edits"), "{s}");
+    assert!(s.contains("[read-only]"), "{s}");
+    keys(&mut app, [ch('o')]);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("read-only: viewing only"), "{s}");
+    assert!(!s.contains("add/remove"), "{s}");
+}
+
+#[test]
+fn the_editor_keeps_the_end_and_the_cursor_in_view_with_cjk_and_emoji() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [key(KeyCode::Enter)]);
+    keys(&mut app, [ctrl('u')]);
+    update(&mut app, Msg::Paste("客".repeat(40) + "🎉"));
+    assert_eq!(app.custom_input.value().len(), 124);
+    let s = screen(&mut app, 80, 24);
+    let row = s
+        .lines()
+        .find(|l| l.contains("客客") || l.contains("🎉"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(row.contains("🎉"), "the end of the text shows: {s}");
+    assert!(s.contains("124/256 bytes"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn a_long_custom_mark_is_shown_whole_at_200x50_and_a_staged_one_shows_old_and_new() {
+    let mut app = loaded_app(0);
+    let long = "客户 VIP ⭐ ".repeat(14); // 224 bytes
+    keys(&mut app, [ch('j'), ch('j'), key(KeyCode::Enter), ctrl('u')]);
+    update(&mut app, Msg::Paste(long.clone()));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.staged_count(), 1);
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains("\"waiting on refund\""), "old: {s}");
+    assert!(s.contains("→ \"客户 VIP"), "new: {s}");
+    // every word of the new mark is on the s: nothing cut
+    let shown: String = s.split_whitespace().collect();
+    assert!(shown.matches('⭐').count() >= 14, "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn esc_clears_a_kept_filter_and_the_cursor_stays_on_its_row() {
+    let mut app = loaded_app(30);
+    keys(&mut app, [ch('/')]);
+    keys(&mut app, typed("dave"));
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.visible.len(), 1);
+    keys(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.visible.len(), app.conversations.len());
+    assert_eq!(app.current().unwrap().peer(), &Peer::User("dave".into()));
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn the_filter_matches_custom_marks_group_names_and_quick_words() {
+    let mut app = loaded_app(30);
+    let shown = |app: &mut convmark::app::App, text: &str| -> Vec<String> {
+        keys(app, [ch('/'), ctrl('u')]);
+        keys(app, typed(text));
+        keys(app, [key(KeyCode::Enter)]);
+        app.visible
+            .iter()
+            .map(|i| app.conversations[*i].peer().id().to_owned())
+            .collect()
+    };
+    assert_eq!(shown(&mut app, "REFUND"), ["carol"], "a custom mark");
+    let escalations = shown(&mut app, "escalat");
+    assert_eq!(escalations, ["carol", "@TGS#support-emea"], "a group name");
+    assert_eq!(shown(&mut app, "bit:33"), ["@TGS#support-emea"]);
+    assert_eq!(shown(&mut app, "is:group").len(), 2);
+    assert_eq!(shown(&mut app, "is:pinned"), ["bob", "@TGS#team-standup"]);
+    assert_eq!(shown(&mut app, "is:marked -is:group").len(), 9);
+    assert!(shown(&mut app, "is:staged").is_empty());
+    // stage one, fail one
+    keys(&mut app, [key(KeyCode::Esc)]);
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(shown(&mut app, "is:staged"), ["bob"]);
+    let (id, plan, _) = commit_of(keys(&mut app, [key(KeyCode::Esc), ch('c')]));
+    update(&mut app, committed(id, &plan, |_| answer(51013)));
+    assert_eq!(shown(&mut app, "is:failed"), ["bob"]);
+    // a word that is not a filter is said, and matches nothing
+    keys(&mut app, [ch('/'), ctrl('u')]);
+    keys(&mut app, typed("is:nope"));
+    assert!(app.visible.is_empty());
+    assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error);
+    assert!(status(&app).contains("is:staged"), "{}", status(&app));
+}
+
+#[test]
+fn n_and_f_jump_to_the_next_staged_and_failed_rows_and_the_position_shows() {
+    let mut app = loaded_app(30);
+    keys(&mut app, [ch('j'), ch('j'), ch('j'), ch(' ')]); // dave staged
+    keys(&mut app, [ch('g')]);
+    keys(&mut app, [ch('n')]);
+    assert_eq!(app.current().unwrap().peer(), &Peer::User("dave".into()));
+    keys(&mut app, [ch('n')]);
+    assert_eq!(app.current().unwrap().peer(), &Peer::User("dave".into()), "wraps to itself");
+    keys(&mut app, [ch('f')]);
+    assert!(status(&app).contains("No failed conversation"), "{}", status(&app));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains(" 4/37 "), "the row position: {s}");
+}
+
+#[test]
+fn the_preview_stops_scrolling_at_its_end_and_page_up_brings_it_back() {
+    let mut app = loaded_app(300);
+    for _ in 0..150 {
+        keys(&mut app, [ch(' '), ch('j')]);
+    }
+    update(&mut app, Msg::Resize { width: 80, height: 24 });
+    keys(&mut app, [ch('p')]);
+    for _ in 0..50 {
+        keys(&mut app, [key(KeyCode::PageDown)]);
+    }
+    let Some(Overlay::Preview { text, scroll }) = app.overlay() else {
+        panic!()
+    };
+    let rows = convmark::layout::wrapped_rows(text, convmark::layout::preview_width(80));
+    let max = rows - convmark::layout::preview_rows(24);
+    assert_eq!(usize::from(*scroll), max, "at the end, not past it");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("]}"), "the last lines show: {s}");
+    keys(&mut app, [key(KeyCode::PageUp)]);
+    let Some(Overlay::Preview { scroll, .. }) = app.overlay() else {
+        panic!()
+    };
+    assert!(usize::from(*scroll) < max);
+    keys(&mut app, [ch('g')]);
+    assert!(matches!(app.overlay(), Some(Overlay::Preview { scroll: 0, .. })));
+}
+
+#[test]
+fn the_staged_overlay_lists_old_and_new_in_words_and_drops_one_or_all() {
+    let mut app = loaded_app(0);
+    // bob: clear bit 0; carol: set bit 33 and a custom mark
+    keys(&mut app, [ch(' '), ch('j'), ch('j'), key(KeyCode::Tab)]);
+    keys(&mut app, [ch('j'), ch('j'), ch('j'), ch('j'), ch('l'), ch(' ')]);
+    keys(&mut app, [key(KeyCode::Enter), ctrl('u')]);
+    keys(&mut app, typed("paid"));
+    keys(&mut app, [key(KeyCode::Enter), key(KeyCode::BackTab), key(KeyCode::BackTab)]);
+    assert_eq!(app.staged_count(), 2);
+    keys(&mut app, [ch('s')]);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Staged changes: 2 conversation(s)"), "{s}");
+    assert!(s.contains("c2c_bob: bit 0 (fav) on → off"), "{s}");
+    assert!(
+        s.contains("c2c_carol: bit 33 (support) off → on · custom \"waiting on refund\" → \"paid\""),
+        "{s}"
+    );
+    // x drops the one under the cursor
+    keys(&mut app, [ch('x')]);
+    assert_eq!(app.staged_count(), 1);
+    // X asks first, y drops all
+    keys(&mut app, [ch('X')]);
+    assert!(matches!(app.overlay(), Some(Overlay::Confirm(Confirm::DropAll))));
+    keys(&mut app, [ch('y')]);
+    assert_eq!(app.staged_count(), 0);
+}
+
+#[test]
+fn the_header_never_cuts_a_value_at_80_columns_and_shows_the_edition() {
+    let mut app = loaded_app(0);
+    app.session.endpoint = "http://127.0.0.1:45799/".into();
+    app.session.demo = true;
+    app.session.edition = Some("ultimate".into());
+    let s = screen(&mut app, 80, 24);
+    let header = s.lines().next().unwrap();
+    assert!(
+        header.contains("127.0.0.1:45799") || !header.contains("127"),
+        "a whole value or none: {header}"
+    );
+    assert!(!header.contains("4579") || header.contains("127.0.0.1:45799"), "{header}");
+    assert!(header.contains("edition ultimate"), "{header}");
+    let wide = screen(&mut app, 200, 50);
+    assert!(wide.lines().next().unwrap().contains("127.0.0.1:45799"), "{wide}");
+}
+
+#[test]
+fn in_a_terminal_too_small_keys_do_only_what_the_small_screen_says() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.editing_custom());
+    update(&mut app, Msg::Resize { width: 60, height: 16 });
+    // typing goes nowhere: the editor is not shown
+    keys(&mut app, typed("zz"));
+    assert_eq!(app.custom_input.value(), "");
+    // q quits: nothing is staged
+    let cmds = keys(&mut app, [ch('q')]);
+    assert_eq!(cmds, vec![convmark::app::Cmd::Quit]);
+
+    // with a staged edit, the small s says a second q quits
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' ')]);
+    update(&mut app, Msg::Resize { width: 60, height: 16 });
+    assert!(keys(&mut app, [ch('q')]).is_empty());
+    let s = screen(&mut app, 60, 16);
+    assert!(s.contains("press q again to quit"), "{s}");
+    assert_eq!(keys(&mut app, [ch('q')]), vec![convmark::app::Cmd::Quit]);
+}
+
+#[test]
+fn u_accepts_the_cli_id_forms() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('u')]);
+    keys(&mut app, typed("c2c_bob"));
+    let cmds = keys(&mut app, [key(KeyCode::Enter)]);
+    assert!(
+        matches!(cmds.last(), Some(convmark::app::Cmd::LoadUser { user, .. }) if user == "bob"),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn the_main_screen_at_200x50() {
+    let mut app = loaded_app(60);
+    keys(&mut app, [ch('j'), ch('j')]);
+    insta::assert_snapshot!(screen(&mut app, 200, 50));
+}
