@@ -99,6 +99,9 @@ pub struct TuiArgs {
     /// Click cells and rows with the mouse
     #[arg(long)]
     pub mouse: bool,
+    /// Colours for a dark or a light terminal background (beats `theme` in the config file)
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::ui::theme::Preset>,
     #[command(flatten)]
     pub conn: ConnArgs,
 }
@@ -120,6 +123,9 @@ pub struct DemoArgs {
     /// Click cells and rows with the mouse
     #[arg(long)]
     pub mouse: bool,
+    /// Colours for a dark or a light terminal background (beats `theme` in the config file)
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::ui::theme::Preset>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -136,6 +136,10 @@ pub struct ConfigFile {
     /// Mouse support (also `--mouse`).
     #[serde(default)]
     pub mouse: bool,
+    /// The TUI's colours: `theme = "light"`, or a `[theme]` table with `preset` and role
+    /// overrides (`error = "red"`).
+    #[serde(default)]
+    pub theme: Option<ThemeSetting>,
     /// The line of every key, by dotted path (`profile.prod.sdkappid`), for error messages.
     #[serde(skip)]
     pub lines: BTreeMap<String, usize>,
@@ -145,6 +149,50 @@ impl ConfigFile {
     /// The line of a key (dotted path) in the file, when the file has it.
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.lines.get(key).copied()
+    }
+}
+
+/// The config file's `theme`: a preset's name (`theme = "light"`), or a `[theme]` table
+/// whose `preset` key names it and whose other keys are roles with a style each
+/// (`error = "bold red"`). Names are checked by [`parse_file`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThemeSetting {
+    pub preset: Option<String>,
+    /// Role name -> style, as written.
+    pub roles: BTreeMap<String, String>,
+}
+
+impl<'de> Deserialize<'de> for ThemeSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ThemeSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a preset name (\"dark\" or \"light\") or a [theme] table")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ThemeSetting, E> {
+                Ok(ThemeSetting {
+                    preset: Some(v.to_owned()),
+                    roles: BTreeMap::new(),
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThemeSetting, A::Error> {
+                let mut out = ThemeSetting::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value::<String>()?;
+                    if key == "preset" {
+                        out.preset = Some(value);
+                    } else {
+                        out.roles.insert(key, value);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -310,7 +358,68 @@ pub fn parse_file(text: &str) -> Result<ConfigFile, FileError> {
             }
         }
     }
+    file_theme(&file, None)?;
     Ok(file)
+}
+
+/// The TUI's theme: the preset of `flag` (`--theme`), else of the file's `theme`, else
+/// dark; then the file's `[theme]` role overrides. An error names the file, line and key.
+pub fn theme(
+    file: &ConfigFile,
+    path: &Path,
+    flag: Option<crate::ui::theme::Preset>,
+) -> Result<crate::ui::theme::Theme, ConfigError> {
+    file_theme(file, flag).map_err(|error| ConfigError::Parse {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+fn file_theme(
+    file: &ConfigFile,
+    flag: Option<crate::ui::theme::Preset>,
+) -> Result<crate::ui::theme::Theme, FileError> {
+    use crate::ui::theme::{Preset, Role, parse_style};
+    let Some(setting) = &file.theme else {
+        return Ok(flag.unwrap_or_default().theme());
+    };
+    let at = |key: String, message: String| FileError {
+        line: file.line_of(&key),
+        key: Some(key),
+        message,
+    };
+    let from_file = match &setting.preset {
+        None => None,
+        Some(name) => Some(Preset::from_name(name).ok_or_else(|| {
+            let key = if file.lines.contains_key("theme.preset") {
+                "theme.preset"
+            } else {
+                "theme"
+            };
+            let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+            at(
+                key.to_owned(),
+                format!("no theme {name:?}; the themes are {}", names.join(", ")),
+            )
+        })?),
+    };
+    let mut theme = flag.or(from_file).unwrap_or_default().theme();
+    for (name, value) in &setting.roles {
+        let key = format!("theme.{name}");
+        let Some(role) = Role::from_name(name) else {
+            let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+            return Err(at(
+                key,
+                format!(
+                    "no role {name:?} to style; [theme] takes preset and the roles {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let style = parse_style(value).map_err(|message| at(key, message))?;
+        theme = theme.with(role, style);
+    }
+    Ok(theme)
 }
 
 /// A key of the file with the byte ranges of its name and its value.

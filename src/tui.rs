@@ -30,6 +30,7 @@ pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     // is touched.
     let conn = config::resolve(&args.conn, &file, &path).map_err(|e| e.to_string())?;
     let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
+    let theme = config::theme(&file, &path, args.theme).map_err(|e| e.to_string())?;
     let session = session(
         conn.client.sdkappid,
         conn.endpoint_label.clone(),
@@ -39,17 +40,19 @@ pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     let labels = config::labels(&file);
     let mouse = args.mouse || file.mouse;
     let rt = crate::commands::connect::runtime()?;
+    crate::ui::theme::install(theme);
     rt.block_on(launch(session, conn.client, keys, labels, args.user, mouse))
 }
 
 pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
     let path = config::config_path();
-    // The demo needs no config; a broken one only loses its labels and keys.
+    // The demo needs no config; a broken one only loses its labels, keys and theme.
     let file = config::load_file(&path).unwrap_or_else(|e| {
         warning(&format!("{e}; using defaults"));
         ConfigFile::default()
     });
     let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
+    let theme = config::theme(&file, &path, args.theme).map_err(|e| e.to_string())?;
     let mut labels = config::labels(&file);
     if labels.is_empty() {
         labels = DEMO_LABELS
@@ -59,6 +62,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
     }
     let mouse = args.mouse || file.mouse;
     let rt = crate::commands::connect::runtime()?;
+    crate::ui::theme::install(theme);
     rt.block_on(async move {
         let running = emulator::spawn(EmulatorConfig {
             seed: Seed::Demo {
