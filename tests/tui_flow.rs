@@ -1031,7 +1031,9 @@ async fn the_history_overlay_stages_the_inverse_of_a_commit_which_restores_the_s
     assert!(screen.contains("1 conversation(s)"), "{screen}");
     h.key(KeyCode::Enter);
     let screen = h
-        .wait_for("inverse staged", |s| s.contains("Staged the inverse of commit"))
+        .wait_for("inverse staged", |s| {
+            s.contains("Staged the inverse of commit")
+        })
         .await;
     assert!(screen.contains("1 staged"), "{screen}");
     // committed like any other edit: the server holds what it held before

@@ -13,7 +13,10 @@ use crossterm::event::KeyCode;
 use tui_support::*;
 
 fn status(app: &convmark::app::App) -> String {
-    app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
 }
 
 fn last_lines(screen: &str, n: usize) -> Vec<String> {
@@ -28,13 +31,30 @@ fn last_lines(screen: &str, n: usize) -> Vec<String> {
 fn a_long_message_is_one_line_ending_in_an_ellipsis_and_the_log_has_all_of_it() {
     let mut app = loaded_app(30);
     // a bulk stage: a long message
-    keys(&mut app, [ch('V'), key(KeyCode::Tab), ch('j'), ch('j'), ch('j'), ch('j'), ch(' ')]);
+    keys(
+        &mut app,
+        [
+            ch('V'),
+            key(KeyCode::Tab),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch('j'),
+            ch(' '),
+        ],
+    );
     let full = status(&app);
     let s = screen(&mut app, 80, 24);
     let [status_row, hints] = last_lines(&s, 2).try_into().unwrap();
-    assert!(status_row.ends_with("(m shows all)") || !status_row.contains('…'), "{s}");
+    assert!(
+        status_row.ends_with("(m shows all)") || !status_row.contains('…'),
+        "{s}"
+    );
     assert!(status_row.chars().count() <= 80);
-    assert!(hints.trim_start().starts_with("Esc unselect"), "the hint row stays: {s}");
+    assert!(
+        hints.trim_start().starts_with("Esc unselect"),
+        "the hint row stays: {s}"
+    );
     // the log keeps the whole message, newest first, with its time
     keys(&mut app, [ch('m')]);
     assert!(matches!(app.overlay(), Some(Overlay::Messages { .. })));
@@ -68,7 +88,10 @@ fn messages_hints_and_help_name_the_live_key_map() {
     assert!(help.contains("nothing is sent until Ctrl-k"), "{help}");
     keys(&mut app, [key(KeyCode::Esc), ch('o')]);
     let popup = screen(&mut app, 120, 40);
-    assert!(popup.contains("N new"), "the popup's keys from the map: {popup}");
+    assert!(
+        popup.contains("N new"),
+        "the popup's keys from the map: {popup}"
+    );
     keys(&mut app, [ch('N')]);
     assert!(matches!(app.overlay(), Some(Overlay::Prompt { .. })));
 }
@@ -82,7 +105,10 @@ fn quitting_with_only_a_read_back_in_flight_does_not_speak_of_staged_edits() {
     assert_eq!(cmds.len(), 1, "the read-back is in flight");
     assert_eq!(app.staged_count(), 0);
     keys(&mut app, [ch('q')]);
-    assert!(matches!(app.overlay(), Some(Overlay::Confirm(Confirm::Quit))));
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::Confirm(Confirm::Quit))
+    ));
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("A request is still in flight."), "{s}");
     assert!(!s.contains("staged edits"), "{s}");
@@ -109,7 +135,11 @@ fn a_journal_the_server_already_has_is_cleared_not_restored() {
         },
     );
     assert!(app.overlay().is_none(), "nothing to offer");
-    assert!(status(&app).contains("already on the server"), "{}", status(&app));
+    assert!(
+        status(&app).contains("already on the server"),
+        "{}",
+        status(&app)
+    );
     assert!(app.journal_active);
 }
 
@@ -247,9 +277,17 @@ fn n_and_f_jump_to_the_next_staged_and_failed_rows_and_the_position_shows() {
     keys(&mut app, [ch('n')]);
     assert_eq!(app.current().unwrap().peer(), &Peer::User("dave".into()));
     keys(&mut app, [ch('n')]);
-    assert_eq!(app.current().unwrap().peer(), &Peer::User("dave".into()), "wraps to itself");
+    assert_eq!(
+        app.current().unwrap().peer(),
+        &Peer::User("dave".into()),
+        "wraps to itself"
+    );
     keys(&mut app, [ch('f')]);
-    assert!(status(&app).contains("No failed conversation"), "{}", status(&app));
+    assert!(
+        status(&app).contains("No failed conversation"),
+        "{}",
+        status(&app)
+    );
     let s = screen(&mut app, 80, 24);
     assert!(s.contains(" 4/37 "), "the row position: {s}");
 }
@@ -260,7 +298,13 @@ fn the_preview_stops_scrolling_at_its_end_and_page_up_brings_it_back() {
     for _ in 0..150 {
         keys(&mut app, [ch(' '), ch('j')]);
     }
-    update(&mut app, Msg::Resize { width: 80, height: 24 });
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
     keys(&mut app, [ch('p')]);
     for _ in 0..50 {
         keys(&mut app, [key(KeyCode::PageDown)]);
@@ -279,7 +323,10 @@ fn the_preview_stops_scrolling_at_its_end_and_page_up_brings_it_back() {
     };
     assert!(usize::from(*scroll) < max);
     keys(&mut app, [ch('g')]);
-    assert!(matches!(app.overlay(), Some(Overlay::Preview { scroll: 0, .. })));
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::Preview { scroll: 0, .. })
+    ));
 }
 
 #[test]
@@ -287,17 +334,29 @@ fn the_staged_overlay_lists_old_and_new_in_words_and_drops_one_or_all() {
     let mut app = loaded_app(0);
     // bob: clear bit 0; carol: set bit 33 and a custom mark
     keys(&mut app, [ch(' '), ch('j'), ch('j'), key(KeyCode::Tab)]);
-    keys(&mut app, [ch('j'), ch('j'), ch('j'), ch('j'), ch('l'), ch(' ')]);
+    keys(
+        &mut app,
+        [ch('j'), ch('j'), ch('j'), ch('j'), ch('l'), ch(' ')],
+    );
     keys(&mut app, [key(KeyCode::Enter), ctrl('u')]);
     keys(&mut app, typed("paid"));
-    keys(&mut app, [key(KeyCode::Enter), key(KeyCode::BackTab), key(KeyCode::BackTab)]);
+    keys(
+        &mut app,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::BackTab),
+            key(KeyCode::BackTab),
+        ],
+    );
     assert_eq!(app.staged_count(), 2);
     keys(&mut app, [ch('s')]);
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("Staged changes: 2 conversation(s)"), "{s}");
     assert!(s.contains("c2c_bob: bit 0 (fav) on → off"), "{s}");
     assert!(
-        s.contains("c2c_carol: bit 33 (support) off → on · custom \"waiting on refund\" → \"paid\""),
+        s.contains(
+            "c2c_carol: bit 33 (support) off → on · custom \"waiting on refund\" → \"paid\""
+        ),
         "{s}"
     );
     // x drops the one under the cursor
@@ -305,7 +364,10 @@ fn the_staged_overlay_lists_old_and_new_in_words_and_drops_one_or_all() {
     assert_eq!(app.staged_count(), 1);
     // X asks first, y drops all
     keys(&mut app, [ch('X')]);
-    assert!(matches!(app.overlay(), Some(Overlay::Confirm(Confirm::DropAll))));
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::Confirm(Confirm::DropAll))
+    ));
     keys(&mut app, [ch('y')]);
     assert_eq!(app.staged_count(), 0);
 }
@@ -322,10 +384,16 @@ fn the_header_never_cuts_a_value_at_80_columns_and_shows_the_edition() {
         header.contains("127.0.0.1:45799") || !header.contains("127"),
         "a whole value or none: {header}"
     );
-    assert!(!header.contains("4579") || header.contains("127.0.0.1:45799"), "{header}");
+    assert!(
+        !header.contains("4579") || header.contains("127.0.0.1:45799"),
+        "{header}"
+    );
     assert!(header.contains("edition ultimate"), "{header}");
     let wide = screen(&mut app, 200, 50);
-    assert!(wide.lines().next().unwrap().contains("127.0.0.1:45799"), "{wide}");
+    assert!(
+        wide.lines().next().unwrap().contains("127.0.0.1:45799"),
+        "{wide}"
+    );
 }
 
 #[test]
@@ -333,7 +401,13 @@ fn in_a_terminal_too_small_keys_do_only_what_the_small_screen_says() {
     let mut app = loaded_app(0);
     keys(&mut app, [key(KeyCode::Enter)]);
     assert!(app.editing_custom());
-    update(&mut app, Msg::Resize { width: 60, height: 16 });
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 60,
+            height: 16,
+        },
+    );
     // typing goes nowhere: the editor is not shown
     keys(&mut app, typed("zz"));
     assert_eq!(app.custom_input.value(), "");
@@ -344,7 +418,13 @@ fn in_a_terminal_too_small_keys_do_only_what_the_small_screen_says() {
     // with a staged edit, the small s says a second q quits
     let mut app = loaded_app(0);
     keys(&mut app, [ch(' ')]);
-    update(&mut app, Msg::Resize { width: 60, height: 16 });
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 60,
+            height: 16,
+        },
+    );
     assert!(keys(&mut app, [ch('q')]).is_empty());
     let s = screen(&mut app, 60, 16);
     assert!(s.contains("press q again to quit"), "{s}");

@@ -12,13 +12,38 @@
 //! | `bit:N` | standard mark bit N (wire index 0..=63) is set (after the staged edit) |
 //! | `-WORD` | the opposite of WORD, e.g. `-is:marked` |
 
+use memchr::memmem::Finder;
+
 use crate::domain::BitIndex;
 
 use super::state::Row;
 
+/// A plain word, with a searcher built once per filter (SIMD substring search: typing over
+/// 100,000 rows stays within a few milliseconds).
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    finder: Finder<'static>,
+}
+
+impl Word {
+    fn new(text: String) -> Word {
+        let finder = Finder::new(text.as_bytes()).into_owned();
+        Word { text, finder }
+    }
+}
+
+impl PartialEq for Word {
+    fn eq(&self, other: &Word) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Word {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Test {
-    Text(String),
+    Text(Word),
     Staged,
     Failed,
     Marked,
@@ -70,7 +95,7 @@ impl Filter {
                     }
                 }
             } else {
-                Test::Text(lower)
+                Test::Text(Word::new(lower))
             };
             filter.words.push((negate, test));
         }
@@ -93,7 +118,7 @@ impl Filter {
         self.words
             .iter()
             .filter_map(|(_, t)| match t {
-                Test::Text(t) => Some(t.as_str()),
+                Test::Text(t) => Some(t.text.as_str()),
                 _ => None,
             })
             .collect()
@@ -105,7 +130,7 @@ impl Filter {
         }
         self.words.iter().all(|(negate, test)| {
             let hit = match test {
-                Test::Text(t) => row.search_key.contains(t.as_str()),
+                Test::Text(t) => t.finder.find(row.search_key.as_bytes()).is_some(),
                 Test::Staged => !row.staged.is_empty(),
                 Test::Failed => row.result.as_ref().is_some_and(|r| !r.is_ok()),
                 Test::Marked => row.server.is_marked_or_grouped(),

@@ -288,7 +288,13 @@ fn messages(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         .take(usize::from(inner.height))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-    scrollbar(frame, r, total, usize::from(inner.height), usize::from(scroll));
+    scrollbar(
+        frame,
+        r,
+        total,
+        usize::from(inner.height),
+        usize::from(scroll),
+    );
 }
 
 fn staged(frame: &mut Frame, area: Rect, app: &App, selected: usize) {
