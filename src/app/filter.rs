@@ -43,7 +43,7 @@ impl Eq for Word {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Test {
-    Text(Word),
+    Text(Box<Word>),
     Staged,
     Failed,
     Marked,
@@ -95,7 +95,7 @@ impl Filter {
                     }
                 }
             } else {
-                Test::Text(Word::new(lower))
+                Test::Text(Box::new(Word::new(lower)))
             };
             filter.words.push((negate, test));
         }
