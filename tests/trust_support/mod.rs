@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod tui;
+
 use convmark::emulator::{EmulatorConfig, RunningEmulator, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -41,6 +43,9 @@ pub enum Act {
     ResetMidAnswer,
     /// Say nothing for this long, then close.
     Silent(Duration),
+    /// Wait this long, then forward; only for requests of this user (`From_Account`), if
+    /// one is given.
+    Slow(Duration, Option<String>),
     /// 307 to this base URL (the request's path and query appended, UserSig and all).
     Redirect(String),
     /// 307 to the very same URL.
@@ -315,10 +320,11 @@ async fn serve(mut stream: TcpStream, state: Arc<Shared>, me: SocketAddr) {
     };
     let echo = format!("POST {} body {}", req.target, body_text);
     match act {
-        Act::Forward => {
-            let (status, body) = forward(&state, &req).await;
-            answer(&mut stream, status, "application/json", &body).await;
-        }
+        Act::Forward => match forward(&state, &req).await {
+            Some((status, body)) => answer(&mut stream, status, "application/json", &body).await,
+            // the emulator dropped the connection or stayed silent: so does this one
+            None => reset(stream),
+        },
         Act::Reset => reset(stream),
         Act::ResetMidAnswer => {
             let head = head(
@@ -338,6 +344,20 @@ async fn serve(mut stream: TcpStream, state: Arc<Shared>, me: SocketAddr) {
         Act::Silent(d) => {
             tokio::time::sleep(d).await;
             let _ = stream.shutdown().await;
+        }
+        Act::Slow(d, user) => {
+            let from = serde_json::from_slice::<serde_json::Value>(&req.body)
+                .ok()
+                .and_then(|v| v["From_Account"].as_str().map(str::to_owned));
+            if user.is_none() || user == from {
+                tokio::time::sleep(d).await;
+            }
+            match forward(&state, &req).await {
+                Some((status, body)) => {
+                    answer(&mut stream, status, "application/json", &body).await;
+                }
+                None => reset(stream),
+            }
         }
         Act::Redirect(to) => {
             redirect(
@@ -378,7 +398,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Shared>, me: SocketAddr) {
             .await;
         }
         Act::PerItem => {
-            let (status, body) = forward(&state, &req).await;
+            let (status, body) = forward(&state, &req).await.unwrap_or((502, Vec::new()));
             let body = match serde_json::from_slice::<serde_json::Value>(&body) {
                 Ok(mut v) => {
                     fail_items(&mut v, &echo);
@@ -425,8 +445,12 @@ async fn serve(mut stream: TcpStream, state: Arc<Shared>, me: SocketAddr) {
                     })
                 }
                 _ => {
-                    let (status, body) = forward(&state, &req).await;
-                    answer(&mut stream, status, "application/json", &body).await;
+                    match forward(&state, &req).await {
+                        Some((status, body)) => {
+                            answer(&mut stream, status, "application/json", &body).await;
+                        }
+                        None => reset(stream),
+                    }
                     return;
                 }
             };
@@ -483,18 +507,21 @@ async fn redirect(stream: &mut TcpStream, location: &str) {
     let _ = stream.shutdown().await;
 }
 
-async fn forward(state: &Shared, req: &Request) -> (u16, Vec<u8>) {
+/// The emulator's answer; `None` when it dropped the connection or closed it silent.
+async fn forward(state: &Shared, req: &Request) -> Option<(u16, Vec<u8>)> {
     let Some(upstream) = &state.upstream else {
-        return (502, b"no upstream".to_vec());
+        return Some((502, b"no upstream".to_vec()));
     };
     let url = format!("{}{}", upstream.trim_end_matches('/'), req.target);
-    match state.http.post(url).body(req.body.clone()).send().await {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            (status, resp.bytes().await.unwrap_or_default().to_vec())
-        }
-        Err(_) => (502, b"upstream failed".to_vec()),
-    }
+    let resp = state
+        .http
+        .post(url)
+        .body(req.body.clone())
+        .send()
+        .await
+        .ok()?;
+    let status = resp.status().as_u16();
+    Some((status, resp.bytes().await.ok()?.to_vec()))
 }
 
 /// `total` bytes of a get_list answer whose array never closes, in 64 KiB chunks, as fast
