@@ -525,6 +525,7 @@ fn the_tui_logs_and_shows_a_retry() {
         .lines()
         .find(|l| l.contains("retrying"))
         .unwrap_or_else(|| panic!("no retry line in the log:\n{log}"));
+    println!("{line}\n{screen}");
     for part in [
         "path=\"v4/recentcontact/mark_contact\"",
         "attempt=2",
