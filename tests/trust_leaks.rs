@@ -125,7 +125,7 @@ impl Drop for World {
 
 /// The CLI commands of every path: (label, args). `n` makes group names unique.
 fn commands(n: usize, json: bool) -> Vec<(String, Vec<String>)> {
-    let out = vec![
+    vec![
         ("get", vec!["get", "--user", "alice"]),
         (
             "mark",
@@ -164,8 +164,7 @@ fn commands(n: usize, json: bool) -> Vec<(String, Vec<String>)> {
             args,
         )
     })
-    .collect();
-    out
+    .collect()
 }
 
 /// Every CLI run of a path in one scope, all at once (they mostly wait): each command, as a
