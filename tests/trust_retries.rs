@@ -256,6 +256,9 @@ async fn every_group_operation_after_a_lost_answer_reports_what_the_server_holds
                 };
                 assert!(text.contains(lost_text(fault)), "{what}: {run}");
                 assert!(text.contains(reread.as_str()), "{what}: {run}");
+                // what to do follows from the re-read, not from the lost answer
+                assert!(!text.contains("retry later"), "{what}: {run}");
+                assert!(!text.contains("check the endpoint"), "{what}: {run}");
                 assert!(!run.stdout.contains("50002"), "{what}: {run}");
             }
             // the outcome is what the server holds
