@@ -16,8 +16,10 @@ use regex::Regex;
 
 const REDACTED: &str = "<redacted>";
 
+// `<redacted>` first, so that text redacted before (by rule 1, or an earlier pass) stays
+// `usersig=<redacted>` and does not grow a second `<redacted>`
 static USERSIG_PARAM: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"(?i)(usersig=)[^&\s"'<>),;]*"#).ok());
+    LazyLock::new(|| Regex::new(r#"(?i)(usersig=)(?:<redacted>|[^&\s"'<>),;]*)"#).ok());
 static URL_QUERY: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"(?i)(https?://[^\s"'<>?]*)\?[^\s"'<>)]*"#).ok());
 static USERSIG_SHAPE: LazyLock<Option<Regex>> =
@@ -122,6 +124,11 @@ mod tests {
             scrub_patterns("GET /x?UserSig=abc&random=1 done"),
             "GET /x?UserSig=<redacted>&random=1 done"
         );
+        // redacting twice is redacting once
+        let sig = crate::api::usersig::generate(1, "k3y-secret", "admin", 10, 100);
+        let once = secrets.with(&sig).scrub(&format!("<p>usersig={sig} x</p>"));
+        assert_eq!(once, "<p>usersig=<redacted> x</p>");
+        assert_eq!(secrets.with(&sig).scrub(&once), once);
     }
 
     #[test]

@@ -301,12 +301,26 @@ async fn members(
     }
 }
 
+/// What went wrong, without the advice `describe` adds ("retry later", "check the
+/// endpoint"): after a re-read, what to do follows from what it showed.
+fn cause(err: &ApiError) -> String {
+    match err {
+        ApiError::Timeout => "the request timed out".into(),
+        ApiError::Network(text) => format!("network error: {text}"),
+        ApiError::HttpStatus { status } => format!("HTTP {status} from the server"),
+        ApiError::Server { code, .. } => {
+            format!("ResultCode {code}: {}", crate::api::codes::meaning(*code))
+        }
+        other => other.describe(),
+    }
+}
+
 /// After an ambiguous failure: the outcome is what the re-read shows.
 fn settle(out: &mut GroupOutcome, state: &Reread) {
     let Some(err) = out.error.clone() else {
         return;
     };
-    let lost = format!("the answer was lost ({})", err.describe());
+    let lost = format!("the answer was lost ({})", cause(&err));
     let (applied, text) = match &out.op {
         GroupOp::Create { name, .. } => match state.group(name) {
             Some(g) => {
