@@ -1,5 +1,5 @@
-//! Resident memory with 100,000 conversations loaded in the app state (product.md section
-//! 7: at most 100 MB). Its own process, so nothing else the benches do is counted. Linux
+//! Resident memory with 100,000 conversations loaded in the app state (the README's
+//! Benchmarks: at most 100 MB). Its own process, so nothing else the benches do is counted. Linux
 //! only (reads /proc/self/status); prints "n/a" elsewhere.
 //!
 //! Run with `cargo bench --bench memory`.

@@ -1,4 +1,4 @@
-//! TUI performance (product.md section 7): frame cost with 100 and 100,000 conversations,
+//! TUI performance (the targets of the README's Benchmarks section): frame cost with 100 and 100,000 conversations,
 //! filtering 100,000 conversations per keystroke, bytes written for one bit toggle, and
 //! redraws and CPU while idle. Prints a table; asserts only correctness, never a time.
 //!

@@ -1,4 +1,4 @@
-//! Timing of a bulk `convmark mark` (product.md section 7: 1,000 conversations cost about
+//! Timing of a bulk `convmark mark` (the README's Benchmarks: 1,000 conversations cost about
 //! one round trip plus pacing, not one round trip per batch). Prints numbers, asserts only
 //! correctness. Run with `cargo test --release --test cli_bench -- --ignored --nocapture`.
 

@@ -43,7 +43,7 @@ pub fn table_header(title: &str) {
     println!();
     println!("## {title}");
     println!();
-    println!("| what | measured | target (product.md §7) | result |");
+    println!("| what | measured | target (README, Benchmarks) | result |");
     println!("|---|---|---|---|");
 }
 

@@ -18,7 +18,7 @@ const fn c(code: i64, meaning: &'static str, action: &'static str, retryable: bo
     }
 }
 
-/// Every code of `api.md` section 5, plus 0.
+/// Every code the README's "Result codes" table lists, plus 0.
 pub const CODES: &[CodeInfo] = &[
     c(0, "success", "nothing to do", false),
     c(

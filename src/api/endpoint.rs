@@ -1,9 +1,9 @@
-//! Where requests go: the region domains of `api.md` section 1, and custom base URLs
-//! (https, or plain http to loopback only).
+//! Where requests go: the region domains (the README's "Configuration and credentials")
+//! and custom base URLs (https, or plain http to loopback only).
 
 use url::Url;
 
-/// Region names and their domains (`api.md` section 1).
+/// Region names and their domains.
 pub const REGIONS: &[(&str, &str)] = &[
     ("china", "console.tim.qq.com"),
     ("singapore", "adminapisgp.im.qcloud.com"),

@@ -17,16 +17,18 @@ pub fn client(conn: &ConnArgs) -> Result<Client, String> {
     let connection = resolve(conn, &file, &path).map_err(|e| e.to_string())?;
     let client = Client::new(connection.client).map_err(|e| e.describe())?;
     // a retry is said on stderr, so a slow command tells why it is slow
-    Ok(client.with_observer(std::sync::Arc::new(|n: &crate::api::RetryNotice| {
-        let endpoint = n.path.rsplit('/').next().unwrap_or(n.path);
-        super::output::note(&format!(
-            "retrying {endpoint} (attempt {} of {}) in {:.1} s: {}",
-            n.attempt,
-            n.max_attempts,
-            n.delay.as_secs_f64(),
-            n.reason
-        ));
-    })))
+    Ok(
+        client.with_observer(std::sync::Arc::new(|n: &crate::api::RetryNotice| {
+            let endpoint = n.path.rsplit('/').next().unwrap_or(n.path);
+            super::output::note(&format!(
+                "retrying {endpoint} (attempt {} of {}) in {:.1} s: {}",
+                n.attempt,
+                n.max_attempts,
+                n.delay.as_secs_f64(),
+                n.reason
+            ));
+        })),
+    )
 }
 
 /// A runtime for one command or the TUI: the work is small, so two worker threads suffice.
