@@ -136,7 +136,21 @@ pub fn to_text(view: &UserSnapshot) -> String {
 }
 
 pub fn run(args: GetArgs) -> Result<ExitCode, String> {
-    let user = connect::user_id(&args.user)?;
+    let user = match connect::user_id(&args.user) {
+        Ok(user) => user,
+        Err(message) => {
+            if args.json {
+                let _ = print_json(&GetErrorJson {
+                    user: &args.user,
+                    error: ErrorJson {
+                        code: None,
+                        message: message.clone(),
+                    },
+                });
+            }
+            return Err(message);
+        }
+    };
     let client = connect::client(&args.conn)?;
     let rt = connect::runtime()?;
     let progress = Progress::new();
