@@ -97,7 +97,7 @@ actions! {
     Copy, "copy", Main, "y", "copy as JSON (OSC 52)";
     Help, "help", Main, "?", "this help";
     Quit, "quit", Main, "q", "quit (asks if staged)";
-    GroupToggle, "group_toggle", Groups, "space,enter", "add to / remove from group";
+    GroupToggle, "group_toggle", Groups, "space,enter", "add to/remove from group";
     GroupNew, "group_new", Groups, "n", "new group";
     GroupRename, "group_rename", Groups, "R", "rename group";
     GroupDelete, "group_delete", Groups, "D", "delete group (asks)";

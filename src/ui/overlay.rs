@@ -437,7 +437,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         r,
         &format!("Help · {scroll_keys} scroll · {esc} closes"),
     );
-    let keys_width = 13;
+    let keys_width = 14;
     let entry = |a: Action| {
         vec![
             Span::styled(
