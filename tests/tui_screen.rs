@@ -449,3 +449,17 @@ fn the_main_screen_at_200x50() {
     keys(&mut app, [ch('j'), ch('j')]);
     insta::assert_snapshot!(screen(&mut app, 200, 50));
 }
+
+#[test]
+fn after_a_commit_the_names_keep_their_width_and_the_result_takes_the_free_room() {
+    let mut app = loaded_app(0);
+    // frank_archived (14) is the longest ID; stage and fail one row
+    keys(&mut app, [ch(' ')]);
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
+    update(&mut app, committed(id, &plan, |_| answer(51013)));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("frank_archived"), "whole: {s}");
+    assert!(s.contains("@TGS#team-standup"), "whole: {s}");
+    assert!(s.contains("✗51013"), "{s}");
+    assert!(!s.contains("team-st…"), "{s}");
+}
