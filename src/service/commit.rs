@@ -107,6 +107,18 @@ pub async fn commit(
 ) -> CommitReport {
     let config = client.config();
     let ctx = AuditContext::new(config.sdkappid, &config.identifier);
+    commit_as(client, plans, audit_dir, &ctx, on_call).await
+}
+
+/// [`commit`] as part of a larger commit `ctx` (its audit lines carry `ctx.id`): `apply`
+/// and `undo` write their mark and group lines under one id, so one undo reverts them all.
+pub async fn commit_as(
+    client: &Client,
+    plans: &[MarkPlan],
+    audit_dir: Option<&Path>,
+    ctx: &AuditContext,
+    on_call: impl Fn(CallDone) + Sync,
+) -> CommitReport {
     // each call owns what it sends, so the stream is `Send` (the TUI spawns it)
     let jobs: Vec<(usize, Vec<Peer>, MarkContactRequest)> = calls(plans)
         .into_iter()
@@ -170,11 +182,11 @@ pub async fn commit(
         })
         .collect();
     let audit_error = audit_dir.and_then(|dir| {
-        let records: Vec<AuditRecord> = items.iter().filter_map(|i| audit_line(&ctx, i)).collect();
+        let records: Vec<AuditRecord> = items.iter().filter_map(|i| audit_line(ctx, i)).collect();
         crate::audit::write(dir, &records).err()
     });
     CommitReport {
-        id: ctx.id,
+        id: ctx.id.clone(),
         items,
         calls_sent: sent,
         calls_not_sent: not_sent,
