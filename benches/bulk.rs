@@ -482,6 +482,8 @@ struct Timed {
     endpoint: String,
     start: Instant,
     end: Instant,
+    /// The answer's ErrorCode (0 for success), when it had one.
+    code: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -509,10 +511,14 @@ async fn forward(
         }
         Err(_) => (axum::http::StatusCode::BAD_GATEWAY, Vec::new()),
     };
+    let code = serde_json::from_slice::<serde_json::Value>(&answer.1)
+        .ok()
+        .and_then(|v| v["ErrorCode"].as_i64());
     p.log.lock().unwrap().push(Timed {
         endpoint: uri.path().rsplit('/').next().unwrap_or_default().to_owned(),
         start,
         end: Instant::now(),
+        code,
     });
     answer
 }
@@ -588,12 +594,16 @@ async fn many_users_cli(emu: &RunningEmulator, n: usize) {
         let took = end.duration_since(start);
         let bound = Duration::from_secs_f64(calls.len() as f64 / per_second);
         let over = (took.as_secs_f64() / bound.as_secs_f64() - 1.0) * 100.0;
+        let limited = calls.iter().filter(|c| c.code == Some(60007)).count();
         row(
             &format!(
                 "mark --from, {n} users: {phase} ({} {endpoint} calls)",
                 calls.len()
             ),
-            &format!("{} = {over:+.1}% of the bound", ms(took)),
+            &format!(
+                "{} = {over:+.1}% of the bound; {limited} answered 60007 (retried)",
+                ms(took)
+            ),
             &format!(
                 "within 10% of calls/{RATE_LIMIT_PER_SECOND} s = {}",
                 ms(bound)

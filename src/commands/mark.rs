@@ -27,7 +27,7 @@ use crate::service::outcome::ItemOutcome;
 use crate::service::plan::{MarkPlan, MarkState, OverLimit, check_mark_limit, plan_marks};
 
 /// Users read (and read back) at once.
-const CONCURRENT_USERS: usize = 16;
+const CONCURRENT_USERS: usize = crate::service::commit::CONCURRENT_CALLS;
 
 /// The change every conversation gets, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

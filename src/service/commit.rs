@@ -16,8 +16,11 @@ use crate::domain::{BitIndex, MAX_MARK_ITEMS, Peer, batches};
 use super::outcome::{ItemOutcome, all_failed, outcomes_of};
 use super::plan::{MarkPlan, PlannedChange};
 
-/// Calls in flight at once; the pacer keeps the rate under the limit.
-pub const CONCURRENT_CALLS: usize = 16;
+/// Calls in flight at once; the pacer keeps the rate under the limit. At 200 calls/s the
+/// calls in flight must cover a round trip, or they, not the pacer, set the pace: 16 kept
+/// 1,000 users' calls at 155/s with 100 ms round trips (6.6 s, not 5); 32 keep the pacer
+/// the bound up to 160 ms round trips.
+pub const CONCURRENT_CALLS: usize = 32;
 
 /// One mark_contact call came back (or was skipped after a cancel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
