@@ -316,7 +316,7 @@ pub struct ApplyArgs {
 #[derive(Args, Debug, Clone)]
 #[command(group(clap::ArgGroup::new("which").required(true).args(["audit_id", "last"])))]
 pub struct UndoArgs {
-    /// The commit's id in the audit log (`mark`, `apply` and `undo` print it)
+    /// The commit's id in the audit log (`apply` and `undo` print it, `mark --json` has it)
     #[arg(value_name = "AUDIT-ID")]
     pub audit_id: Option<String>,
     /// The user whose commit to revert (with an AUDIT-ID: only this user's part of it)
