@@ -53,6 +53,14 @@ pub enum Command {
     Mark(MarkArgs),
     /// Manage a user's conversation groups
     Groups(GroupsArgs),
+    /// Write a user's marks, custom marks and groups as a versioned JSON document
+    Export(ExportArgs),
+    /// Say what it takes to bring the server to a document (exit 0 in sync, 1 differences, 2 trouble)
+    Diff(DiffArgs),
+    /// Bring the server to a document with the minimal calls, after asking
+    Apply(ApplyArgs),
+    /// Revert a commit from the audit log where the server still holds what it wrote
+    Undo(UndoArgs),
     /// Generate a UserSig, or decode and verify one
     Usersig(UsersigArgs),
     /// Where the config file and the data files are; write or check the config file
@@ -246,6 +254,89 @@ pub struct MarkArgs {
     /// Allow setting or clearing bits 4..=31, which are reserved for Chat's internal use
     #[arg(long)]
     pub allow_reserved: bool,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// The user whose marks to write (repeatable: one document with each user's part)
+    #[arg(long, required = true)]
+    pub user: Vec<String>,
+    /// Where to write it (replaced atomically); - or none for stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The document (`convmark export` writes one); - for stdin
+    pub file: PathBuf,
+    /// Compare one part of the document with this user (default: each part with its own user)
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Which user's part of the document, when it holds several
+    #[arg(long, value_name = "USER")]
+    pub source: Option<String>,
+    /// Also count conversations and groups the document does not list (they would be cleared and deleted)
+    #[arg(long)]
+    pub prune: bool,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ApplyArgs {
+    /// The document (`convmark export` writes one); - for stdin (needs --yes)
+    pub file: PathBuf,
+    /// Apply without asking (without it, and without a terminal, apply refuses at once)
+    #[arg(long)]
+    pub yes: bool,
+    /// Clear conversations the document does not list (bits, custom mark, groups) and delete groups it does not list
+    #[arg(long)]
+    pub prune: bool,
+    /// Apply one part of the document to this user (copying marks between users)
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Which user's part of the document, when it holds several
+    #[arg(long, value_name = "USER")]
+    pub source: Option<String>,
+    /// Allow setting or clearing bits 4..=31, which are reserved for Chat's internal use
+    #[arg(long)]
+    pub allow_reserved: bool,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["audit_id", "last"])))]
+pub struct UndoArgs {
+    /// The commit's id in the audit log (`apply` and `undo` print it, `mark --json` has it)
+    #[arg(value_name = "AUDIT-ID")]
+    pub audit_id: Option<String>,
+    /// The user whose commit to revert (with an AUDIT-ID: only this user's part of it)
+    #[arg(long)]
+    pub user: Option<String>,
+    /// The newest commit of --user in this app
+    #[arg(long, requires = "user", conflicts_with = "audit_id")]
+    pub last: bool,
+    /// Revert without asking (without it, and without a terminal, undo refuses at once)
+    #[arg(long)]
+    pub yes: bool,
+    /// Also revert conversations changed since the commit (conflicts)
+    #[arg(long)]
+    pub force: bool,
     /// JSON for scripts
     #[arg(long)]
     pub json: bool,

@@ -27,7 +27,7 @@ use crate::service::outcome::ItemOutcome;
 use crate::service::plan::{MarkPlan, MarkState, OverLimit, check_mark_limit, plan_marks};
 
 /// Users read (and read back) at once.
-const CONCURRENT_USERS: usize = 16;
+const CONCURRENT_USERS: usize = crate::service::commit::CONCURRENT_CALLS;
 
 /// The change every conversation gets, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -594,6 +594,7 @@ async fn execute<'a>(
     change: &'a Change,
     targets: &'a Targets,
     progress: &Progress,
+    audit_dir: &Path,
 ) -> Report<'a> {
     let want = change.want();
     let total_users = targets.users.len();
@@ -657,8 +658,7 @@ async fn execute<'a>(
             thousands(total_items)
         ));
     }
-    let data_dir = crate::config::data_dir();
-    let report = commit(client, &plans, Some(&data_dir), |call: CallDone| {
+    let report = commit(client, &plans, Some(audit_dir), |call: CallDone| {
         if let Ok(mut d) = done.lock() {
             d.0 += 1;
             d.1 += call.items;
@@ -730,6 +730,36 @@ async fn execute<'a>(
     }
 }
 
+/// What [`run_quiet`] did, in numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkSummary {
+    pub conversations: usize,
+    pub failed: usize,
+    pub unchanged: usize,
+    /// mark_contact calls sent.
+    pub calls_sent: usize,
+    /// The audit log's id of the commit.
+    pub audit_id: String,
+}
+
+/// The whole of `mark` (read each user, plan, refuse a user over the limit, send, read
+/// back, audit into `audit_dir`) without printing anything: for benches and library users.
+pub async fn run_quiet(
+    client: &Client,
+    change: &Change,
+    targets: &Targets,
+    audit_dir: &Path,
+) -> MarkSummary {
+    let report = execute(client, change, targets, &Progress::hidden(), audit_dir).await;
+    MarkSummary {
+        conversations: targets.conversations(),
+        failed: report.failed(),
+        unchanged: report.unchanged(),
+        calls_sent: report.commit.calls_sent,
+        audit_id: report.commit.id.clone(),
+    }
+}
+
 /// `mark` input errors with `--json`: the error on stdout too.
 #[derive(Debug, Serialize)]
 struct InputErrorJson {
@@ -757,7 +787,8 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     let client = connect::client(&args.conn)?;
     let rt = connect::runtime()?;
     let progress = Progress::new();
-    let report = rt.block_on(execute(&client, &change, &targets, &progress));
+    let data_dir = crate::config::data_dir();
+    let report = rt.block_on(execute(&client, &change, &targets, &progress, &data_dir));
     let printed = if args.json {
         print_json(&report.json())
     } else {

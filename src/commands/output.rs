@@ -228,6 +228,11 @@ impl Progress {
         }
     }
 
+    /// A progress line that never shows (for callers that print nothing).
+    pub fn hidden() -> Self {
+        Progress { enabled: false }
+    }
+
     pub fn show(&self, text: &str) {
         if self.enabled {
             use std::io::Write;

@@ -143,6 +143,21 @@ pub async fn run(
     refresh: bool,
     audit_dir: Option<&Path>,
 ) -> GroupOutcome {
+    let config = client.config();
+    let ctx = AuditContext::new(config.sdkappid, &config.identifier);
+    run_as(client, user, op, refresh, audit_dir, &ctx).await
+}
+
+/// [`run`] as part of a larger commit `ctx` (its audit lines carry `ctx.id`), for `apply`
+/// and `undo`.
+pub async fn run_as(
+    client: &Client,
+    user: &str,
+    op: GroupOp,
+    refresh: bool,
+    audit_dir: Option<&Path>,
+    ctx: &AuditContext,
+) -> GroupOutcome {
     let mut out = GroupOutcome::new(op.clone());
     // a delete remembers who was in the group, so that undo can put them back
     let mut members_before = Vec::new();
@@ -212,9 +227,7 @@ pub async fn run(
         });
     }
     if let Some(dir) = audit_dir {
-        let config = client.config();
-        let ctx = AuditContext::new(config.sdkappid, &config.identifier);
-        let lines = audit_lines(&ctx, user, &out, members_before);
+        let lines = audit_lines(ctx, user, &out, members_before);
         out.audit_error = crate::audit::write(dir, &lines).err();
     }
     out

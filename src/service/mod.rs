@@ -7,9 +7,13 @@
 //! - `plan`: what is wanted against what is held, the minimal calls, the 1,000 limit;
 //! - `commit`: sending planned changes (concurrent, paced, cancellable), audited;
 //! - `groups`: group operations, with the truth re-read after a lost answer;
-//! - `outcome`: the one result type of a conversation in a call.
+//! - `outcome`: the one result type of a conversation in a call;
+//! - `document`: the marks document of export, diff and apply (pure);
+//! - `apply`: a document or an undo planned against a fresh read, in words, and sent.
 
+pub mod apply;
 pub mod commit;
+pub mod document;
 pub mod groups;
 pub mod json;
 pub mod load;

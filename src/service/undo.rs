@@ -66,10 +66,14 @@ pub fn inverse(
                     if custom_moved {
                         why.push("the custom mark changed since".to_owned());
                     }
-                    out.conflicts.push(Conflict {
-                        peer,
-                        reason: why.join(" and "),
-                    });
+                    let mut reason = why.join(" and ");
+                    // (a commit undone already reads like this too)
+                    if (now.value.0 ^ before.value().0) & changed.0 == 0
+                        && (!custom_sent || now.custom == before.custom_mark)
+                    {
+                        reason.push_str("; it holds what it held before the commit");
+                    }
+                    out.conflicts.push(Conflict { peer, reason });
                     continue;
                 }
                 let before_value = before.value();
