@@ -155,6 +155,27 @@ pub fn overlay_box(area: Rect) -> Rect {
     )
 }
 
+/// The help's box: below the header, above the status line and the hints, at most 96
+/// columns wide, centred.
+pub fn help_box(area: Rect) -> Rect {
+    let width = area.width.saturating_sub(4).min(96);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y.saturating_add(1),
+        width,
+        area.height.saturating_sub(3),
+    )
+}
+
+/// Columns and rows of text inside the help's box.
+pub fn help_text_size(width: u16, height: u16) -> (usize, usize) {
+    let boxed = help_box(Rect::new(0, 0, width, height));
+    (
+        usize::from(boxed.width.saturating_sub(2)),
+        usize::from(boxed.height.saturating_sub(2)),
+    )
+}
+
 /// Columns of text inside the overlay box.
 pub fn preview_width(width: u16) -> usize {
     usize::from(width.saturating_sub(6))
@@ -169,4 +190,10 @@ pub fn preview_rows(height: u16) -> usize {
 /// draw it ([`crate::text::wrap_columns`]).
 pub fn wrapped_rows(text: &str, width: usize) -> usize {
     crate::text::wrap_columns(text, width).len()
+}
+
+/// Rows a prose text takes wrapped at word boundaries ([`crate::text::wrap_words`]), as the
+/// message log draws a message.
+pub fn wrapped_word_rows(text: &str, width: usize) -> usize {
+    crate::text::wrap_words(text, width).len()
 }

@@ -72,6 +72,45 @@ pub fn wrap_columns(text: &str, cols: usize) -> Vec<String> {
     out
 }
 
+/// The text broken into lines of at most `cols` columns at spaces where it can be (a word
+/// longer than a line is broken where it must); each `\n` starts a new line. For prose:
+/// messages, summaries.
+pub fn wrap_words(text: &str, cols: usize) -> Vec<String> {
+    let cols = cols.max(2);
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let mut current = String::new();
+        let mut used = 0;
+        for word in line.split(' ') {
+            let w = width(word);
+            let sep = usize::from(!current.is_empty());
+            if used + sep + w <= cols {
+                if sep == 1 {
+                    current.push(' ');
+                }
+                current.push_str(word);
+                used += sep + w;
+                continue;
+            }
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                used = 0;
+            }
+            // a word longer than a line: broken at the edge
+            for piece in wrap_columns(word, cols) {
+                if width(&piece) == cols {
+                    out.push(piece);
+                } else {
+                    used = width(&piece);
+                    current = piece;
+                }
+            }
+        }
+        out.push(current);
+    }
+    out
+}
+
 /// The part of `text` from display column `cols` on (a wide character cut by the edge is
 /// left out whole).
 pub fn skip_columns(text: &str, cols: usize) -> &str {
@@ -103,5 +142,11 @@ mod tests {
         assert_eq!(wrap_columns("家人家", 4), ["家人", "家"]);
         assert_eq!(skip_columns("家人ab", 2), "人ab");
         assert_eq!(skip_columns("家人ab", 3), "ab");
+        assert_eq!(
+            wrap_words("press Esc to clear it", 10),
+            ["press Esc", "to clear", "it"]
+        );
+        assert_eq!(wrap_words("abcdefghijkl x", 5), ["abcde", "fghij", "kl x"]);
+        assert_eq!(wrap_words("a\nb", 5), ["a", "b"]);
     }
 }

@@ -23,20 +23,24 @@ const DEMO_LABELS: [(u8, &str); 3] = [(32, "VIP"), (33, "support"), (34, "escala
 pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     let path = config::config_path();
     let file = config::load_file(&path).map_err(|e| e.to_string())?;
+    let mut warnings = Vec::new();
     if let Some(text) = config::permission_warning(&path, &file) {
+        // on stderr too: it is there again in the shell's screen after quit
         warning(&text);
+        warnings.push(text);
     }
     // Errors (missing credentials included) are printed as they are, before the terminal
     // is touched.
     let conn = config::resolve(&args.conn, &file, &path).map_err(|e| e.to_string())?;
     let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
     let theme = config::theme(&file, &path, args.theme).map_err(|e| e.to_string())?;
-    let session = session(
+    let mut session = session(
         conn.client.sdkappid,
         conn.endpoint_label.clone(),
         false,
         args.read_only,
     );
+    session.warnings = warnings;
     let labels = config::labels(&file);
     let mouse = args.mouse || file.mouse;
     let rt = crate::commands::connect::runtime()?;
@@ -46,13 +50,25 @@ pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
 
 pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
     let path = config::config_path();
-    // The demo needs no config; a broken one only loses its labels, keys and theme.
+    // The demo needs no config; a broken one only loses its labels, keys and theme, with
+    // a warning (on stderr, and in the TUI once the demo user has loaded).
+    let mut warnings = Vec::new();
+    let mut warn = |text: String| {
+        warning(&text);
+        warnings.push(text);
+    };
     let file = config::load_file(&path).unwrap_or_else(|e| {
-        warning(&format!("{e}; using defaults"));
+        warn(format!("{e}; the demo uses the defaults"));
         ConfigFile::default()
     });
-    let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
-    let theme = config::theme(&file, &path, args.theme).map_err(|e| e.to_string())?;
+    let keys = config::keymap(&file, &path).unwrap_or_else(|e| {
+        warn(format!("{e}; the demo uses the default keys"));
+        KeyMap::default()
+    });
+    let theme = config::theme(&file, &path, args.theme).unwrap_or_else(|e| {
+        warn(format!("{e}; the demo uses the default theme"));
+        args.theme.unwrap_or_default().theme()
+    });
     let mut labels = config::labels(&file);
     if labels.is_empty() {
         labels = DEMO_LABELS
@@ -80,6 +96,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
             true,
             args.read_only,
         );
+        session.warnings = warnings;
         session.edition = Some(
             match args.edition {
                 crate::cli::EditionArg::Ultimate => "ultimate",

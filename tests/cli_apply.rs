@@ -512,7 +512,8 @@ fn a_document_over_the_limit_is_refused_before_sending() {
     let run = world.run(&["diff", file]);
     assert_eq!(run.code, 1, "{run}");
     assert!(
-        run.stdout.contains("  refused: the change would give 1001"),
+        run.stdout
+            .contains("  refused: the change would give 1,001"),
         "{run}"
     );
     world.take_calls();
@@ -520,7 +521,7 @@ fn a_document_over_the_limit_is_refused_before_sending() {
     assert_eq!(run.code, 2, "{run}");
     assert!(
         run.stderr.contains(
-            "zoe: the change would give 1001 marked or grouped conversations, 1 more than the 1,000"
+            "zoe: the change would give 1,001 marked or grouped conversations, 1 more than the 1,000"
         ),
         "{run}"
     );

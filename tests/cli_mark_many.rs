@@ -111,7 +111,7 @@ fn the_1000_limit_is_refused_before_sending_for_that_user_only() {
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stdout.contains(
-            "1 conversation(s) not sent: the change would give 1001 marked or grouped conversations, 1 more than the 1,000 the service allows"
+            "1 conversation(s) not sent: the change would give 1,001 marked or grouped conversations, 1 more than the 1,000 the service allows"
         ),
         "{run}"
     );

@@ -228,7 +228,7 @@ async fn space_on_bit_40_and_a_custom_mark_then_c_commits_and_the_emulator_holds
 
     // `y` writes the conversation as OSC 52 to the terminal
     h.key(KeyCode::Char('y'));
-    h.wait_for("copied", |s| s.contains("(OSC 52)")).await;
+    h.wait_for("copied", |s| s.contains("(OSC 52")).await;
     let written = String::from_utf8(h.clipboard.0.lock().unwrap().clone()).unwrap();
     let payload = written
         .strip_prefix("\x1b]52;c;")

@@ -359,6 +359,27 @@ fn the_staged_overlay_lists_old_and_new_in_words_and_drops_one_or_all() {
         ),
         "{s}"
     );
+    // at 80 columns the rows wrap at word boundaries rather than being cut
+    let narrow = screen(&mut app, 80, 24);
+    let text: String = narrow
+        .lines()
+        .map(|l| {
+            l.chars()
+                .skip(4)
+                .take(72)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+                + " "
+        })
+        .collect();
+    assert!(
+        text.contains(
+            "c2c_carol: bit 33 (support) off → on · custom \"waiting on refund\" → \"paid\""
+        ),
+        "{narrow}"
+    );
+    assert!(!narrow.contains('…'), "{narrow}");
     // x drops the one under the cursor
     keys(&mut app, [ch('x')]);
     assert_eq!(app.staged_count(), 1);
@@ -462,4 +483,79 @@ fn after_a_commit_the_names_keep_their_width_and_the_result_takes_the_free_room(
     assert!(s.contains("@TGS#team-standup"), "whole: {s}");
     assert!(s.contains("✗51013"), "{s}");
     assert!(!s.contains("team-st…"), "{s}");
+}
+
+#[test]
+fn the_help_starts_below_the_header_and_its_scrolling_stops_at_its_last_line() {
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let mut app = loaded_app(0);
+        screen(&mut app, width, height);
+        keys(&mut app, [ch('?')]);
+        let top = screen(&mut app, width, height);
+        let lines: Vec<&str> = top.lines().collect();
+        assert!(lines[0].contains("user alice"), "the header stays: {top}");
+        assert!(lines[1].contains("Help"), "{top}");
+        // End, then further downs, stop where the last line is the box's last row
+        let help_scroll = |app: &convmark::app::App| match app.overlay() {
+            Some(Overlay::Help { scroll }) => *scroll,
+            other => panic!("not the help: {other:?}"),
+        };
+        keys(&mut app, [key(KeyCode::End)]);
+        let end = help_scroll(&app);
+        keys(&mut app, [ch('j'), ch('j'), key(KeyCode::PageDown)]);
+        assert_eq!(help_scroll(&app), end, "{width}x{height}");
+        let s = screen(&mut app, width, height);
+        let lines: Vec<&str> = s.lines().collect();
+        let last_inside = lines[lines.len() - 4];
+        assert!(
+            s.contains("sent at once, not staged"),
+            "{width}x{height}: {s}"
+        );
+        if end > 0 {
+            assert!(
+                last_inside.contains("sent at once, not staged"),
+                "{width}x{height}: {s}"
+            );
+        }
+        // one up shows one row less of the end
+        keys(&mut app, [ch('k')]);
+        if end > 0 {
+            assert_eq!(help_scroll(&app), end - 1);
+        }
+        // every row fits the box
+        for line in s.lines() {
+            assert!(convmark::text::width(line) <= usize::from(width), "{line}");
+        }
+    }
+}
+
+#[test]
+fn cjk_and_emoji_labels_are_cut_by_display_width_in_the_grid() {
+    let mut app = loaded_app(0);
+    app.labels.insert(32, "重要客户重要客户".into());
+    app.labels.insert(33, "🎉🎉🎉🎉🎉🎉".into());
+    keys(&mut app, [key(KeyCode::Tab)]);
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let s = screen(&mut app, width, height);
+        // a row that ends in a right border ends at the screen's edge: no label pushed it
+        for line in s.lines().filter(|l| l.ends_with(['│', '┐', '┘'])) {
+            assert_eq!(
+                convmark::text::width(line),
+                usize::from(width),
+                "{width}x{height}: {line}\n{s}"
+            );
+        }
+        if height >= 36 {
+            // the labels row under the cells: bit 33's label starts under bit 33
+            let lines: Vec<&str> = s.lines().collect();
+            let at = |line: &str, what: &str| {
+                convmark::text::width(
+                    &line[..line.find(what).unwrap_or_else(|| panic!("{what}: {s}"))],
+                )
+            };
+            let row = lines.iter().position(|l| l.contains("32○")).unwrap();
+            assert_eq!(at(lines[row + 1], "🎉"), at(lines[row], "33○"), "{s}");
+            assert!(lines[row + 1].contains('…'), "{s}");
+        }
+    }
 }

@@ -518,7 +518,10 @@ fn demo(dir: &Path, config_text: &str, args: &[&str], env: &[(&str, &str)]) -> P
         parser,
         raw,
     };
-    pty.wait_for("alice loaded", |s| s.contains("Loaded"));
+    // a start-up warning takes the status line after the load
+    pty.wait_for("alice loaded", |s| {
+        s.contains("Loaded") || (s.contains("Warning:") && s.contains("/1,"))
+    });
     pty
 }
 
@@ -690,6 +693,47 @@ fn the_real_tui_takes_the_theme_from_the_flag_over_the_config_file() {
         (idx(BLACK), idx(CYAN), idx(CYAN))
     );
     patched.quit();
+}
+
+#[test]
+fn the_demo_runs_on_defaults_with_a_broken_theme_or_key_map_and_says_so_in_the_tui() {
+    for (config, what) in [
+        (
+            "[theme]\nstaged = \"orange\"\n",
+            "the demo uses the defaults",
+        ),
+        (
+            "[keys]\ncommit = \"ctrl-nonsense\"\n",
+            "the demo uses the default keys",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut pty = demo(dir.path(), config, &[], &[]);
+        let screen = pty.wait_for("the warning", |s| s.contains("Warning: the config file"));
+        assert!(
+            screen.contents().contains("(m shows all)"),
+            "{}",
+            screen.contents()
+        );
+        // the message log holds all of it, wrapped at 80 columns
+        pty.send(b"m");
+        let log = pty.wait_for("the log", |s| s.contains("Messages of this session"));
+        let text = log.contents().replace('│', " ");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains(what), "{text}");
+        assert!(
+            text.contains("✓ Loaded 24 conversations of alice"),
+            "{text}"
+        );
+        pty.send(b"\x1b");
+        pty.wait_for("the log closed", |s| {
+            !s.contains("Messages of this session")
+        });
+        // the default keys work: Space stages, `c` commits
+        pty.send(b" c");
+        pty.wait_for("the commit", |s| s.contains("Committed 1 conversation"));
+        pty.quit();
+    }
 }
 
 #[test]

@@ -169,7 +169,7 @@ pub(super) fn on_call(app: &mut App, id: RequestId, call: CallDone) {
 
 pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -> Vec<Cmd> {
     // A commit's answers are always recorded, even if the request was somehow forgotten.
-    let _ = app.requests.finish(id);
+    let cancelled = app.requests.finish(id).is_some_and(|r| r.cancelling);
     app.stage_changed = true;
     let mut answered = Vec::new();
     let mut first_failure: Option<String> = None;
@@ -206,7 +206,7 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
             app.rekey(i);
         }
     }
-    if pro {
+    if pro && app.session.edition.is_none() {
         app.session.edition = Some("not Ultimate".into());
     }
     let ok = report.succeeded();
@@ -246,6 +246,9 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
             ),
         )
     };
+    if cancelled && not_sent == 0 {
+        text.push_str(" (the cancel came after the last call was sent)");
+    }
     if let Some(e) = &report.audit_error {
         text.push_str(&format!(" · {e}"));
     }

@@ -59,7 +59,14 @@ enum Test {
 pub struct Filter {
     words: Vec<(bool, Test)>,
     pub error: Option<String>,
+    /// An `is:` word that is the start of a known one: nothing matches yet.
+    pub incomplete: bool,
 }
+
+/// The words after `is:`.
+const KNOWN: [&str; 7] = [
+    "staged", "failed", "marked", "pinned", "group", "c2c", "user",
+];
 
 impl Filter {
     pub fn parse(text: &str) -> Filter {
@@ -72,6 +79,11 @@ impl Filter {
             let lower = word.to_lowercase();
             let test = if let Some(what) = lower.strip_prefix("is:") {
                 match what {
+                    // a word still being typed (`is:sta`) matches nothing, but is no error
+                    w if !KNOWN.contains(&w) && KNOWN.iter().any(|k| k.starts_with(w)) => {
+                        filter.incomplete = true;
+                        continue;
+                    }
                     "staged" => Test::Staged,
                     "failed" => Test::Failed,
                     "marked" => Test::Marked,
@@ -103,7 +115,7 @@ impl Filter {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty() && self.error.is_none()
+        self.words.is_empty() && self.error.is_none() && !self.incomplete
     }
 
     /// Only plain words: a longer text can only narrow what a shorter one matched.
@@ -125,7 +137,7 @@ impl Filter {
     }
 
     pub fn matches(&self, row: &Row) -> bool {
-        if self.error.is_some() {
+        if self.error.is_some() || self.incomplete {
             return false;
         }
         self.words.iter().all(|(negate, test)| {
@@ -161,6 +173,8 @@ mod tests {
                 .contains("is:staged")
         );
         assert!(Filter::parse("bit:64").error.unwrap().contains("0..=63"));
+        let typing = Filter::parse("is:sta");
+        assert!(typing.error.is_none() && typing.incomplete);
         assert!(Filter::parse("  ").is_empty());
     }
 }

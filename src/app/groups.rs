@@ -87,12 +87,13 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }
             }
         }
-        None => {
+        None => match app.keys.action(&key) {
             // the main screen's key for the popup, and quit, close it too
-            if matches!(app.keys.action(&key), Some(Action::Groups | Action::Quit)) {
-                close(app);
-            }
-        }
+            Some(Action::Groups | Action::Quit) => close(app),
+            // the message log opens over the popup
+            Some(Action::Messages) => app.mode.push(Overlay::Messages { scroll: 0 }),
+            _ => {}
+        },
     }
     Vec::new()
 }
@@ -270,7 +271,8 @@ pub(super) fn on_done(app: &mut App, id: RequestId, outcome: GroupOutcome) {
         );
         return;
     }
-    if outcome.error.as_ref().and_then(|e| e.code()) == Some(51013) {
+    if outcome.error.as_ref().and_then(|e| e.code()) == Some(51013) && app.session.edition.is_none()
+    {
         app.session.edition = Some("not Ultimate".into());
     }
     let op = &outcome.op;

@@ -33,9 +33,10 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
             Overlay::Preview { .. } => {
                 v.push((
                     format!(
-                        "{} {}",
+                        "{} {}/{}",
                         both(Action::Up, Action::Down),
-                        both(Action::PageUp, Action::PageDown)
+                        k(Action::PageUp),
+                        k(Action::PageDown)
                     ),
                     "scroll",
                 ));

@@ -68,6 +68,7 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditReco
                     .into_iter()
                     .map(|c| format!("{}: {}", c.peer, c.reason))
                     .collect(),
+                groups: !inv.groups.is_empty(),
             }
         })
         .collect();
@@ -77,11 +78,13 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditReco
         selected: 0,
         error,
     });
-    set_status(
-        app,
-        StatusKind::Info,
-        format!("{n} commit(s) of this user in the audit log; Enter stages the inverse of one"),
-    );
+    let user = app.user.clone().unwrap_or_default();
+    let text = if n == 0 {
+        format!("No commit of {user} in the audit log yet")
+    } else {
+        format!("{n} commit(s) of {user} in the audit log; Enter stages the inverse of one")
+    };
+    set_status(app, StatusKind::Info, text);
 }
 
 pub(super) fn on_key(
@@ -101,8 +104,9 @@ pub(super) fn on_key(
         _ => selected,
     };
     if key.code == KeyCode::Enter {
-        if let Some(entry) = entries.get(selected) {
-            stage_inverse(app, entry);
+        match entries.get(selected) {
+            Some(entry) => stage_inverse(app, entry),
+            None => set_status(app, StatusKind::Info, "No commit to revert"),
         }
         return Vec::new();
     }
@@ -141,27 +145,51 @@ fn stage_inverse(app: &mut App, entry: &HistoryEntry) {
     app.refilter_all();
     app.counts_stale = true;
     app.stage_changed = true;
-    let mut text = format!(
-        "Staged the inverse of commit {} on {} conversation(s); {} previews, {} commits",
-        entry.id,
-        thousands(staged),
-        app.keys.hint(Action::Preview),
-        app.keys.hint(Action::Commit)
-    );
-    if !entry.conflicts.is_empty() {
-        text.push_str(&format!(
+    let left_alone = if entry.conflicts.is_empty() {
+        String::new()
+    } else {
+        format!(
             "; {} changed since and left alone: {}",
             entry.conflicts.len(),
             entry.conflicts.join("; ")
-        ));
-    }
-    set_status(
-        app,
-        if entry.conflicts.is_empty() {
-            StatusKind::Ok
-        } else {
-            StatusKind::Error
-        },
-        text,
-    );
+        )
+    };
+    let groups = if entry.groups {
+        format!(
+            "; its group changes are not staged: convmark undo {} reverts them",
+            entry.id
+        )
+    } else {
+        String::new()
+    };
+    let kind = if entry.conflicts.is_empty() {
+        StatusKind::Ok
+    } else {
+        StatusKind::Error
+    };
+    let (kind, text) = if staged == 0 {
+        (
+            if entry.conflicts.is_empty() {
+                StatusKind::Info
+            } else {
+                kind
+            },
+            format!(
+                "Nothing staged: commit {} has no mark change to revert here{left_alone}{groups}",
+                entry.id
+            ),
+        )
+    } else {
+        (
+            kind,
+            format!(
+                "Staged the inverse of commit {} on {} conversation(s); {} previews, {} commits{left_alone}{groups}",
+                entry.id,
+                thousands(staged),
+                app.keys.hint(Action::Preview),
+                app.keys.hint(Action::Commit)
+            ),
+        )
+    };
+    set_status(app, kind, text);
 }

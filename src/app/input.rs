@@ -80,7 +80,12 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         Mode::Filter => {
             match key.code {
-                KeyCode::Enter => app.mode = Mode::Normal,
+                KeyCode::Enter => {
+                    app.mode = Mode::Normal;
+                    if let Some(e) = app.filter_applied.error.clone() {
+                        set_status(app, StatusKind::Error, e);
+                    }
+                }
                 KeyCode::Esc => {
                     app.mode = Mode::Normal;
                     clear_filter(app);
@@ -90,9 +95,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 _ => {
                     if app.filter.handle_event(&Event::Key(key)).is_some() {
                         app.refilter();
-                        if let Some(e) = app.filter_applied.error.clone() {
-                            set_status(app, StatusKind::Error, e);
-                        }
+                        show_filter_error(app);
                     }
                 }
             }
@@ -133,6 +136,25 @@ pub(super) fn on_text_input(app: &mut App, req: InputRequest) {
     }
 }
 
+/// The filter's error on the status line while it lasts (not logged per keystroke: the log
+/// gets it when the filter is kept with Enter), cleared once the text is valid again.
+fn show_filter_error(app: &mut App) {
+    match app.filter_applied.error.clone() {
+        Some(text) => {
+            app.status = Some(super::state::Status {
+                kind: StatusKind::Error,
+                text,
+            });
+            app.filter_error_shown = true;
+        }
+        None if app.filter_error_shown => {
+            app.status = None;
+            app.filter_error_shown = false;
+        }
+        None => {}
+    }
+}
+
 fn clear_filter(app: &mut App) {
     if app.filter.value().is_empty() {
         return;
@@ -151,12 +173,16 @@ fn max_scroll(app: &App, overlay: &Overlay) -> u16 {
             crate::layout::wrapped_rows(text, crate::layout::preview_width(width)),
             crate::layout::preview_rows(height),
         ),
+        Overlay::Help { .. } => {
+            let (cols, rows) = crate::layout::help_text_size(width, height);
+            (super::help::rows(app, cols).len(), rows)
+        }
         Overlay::Messages { .. } => {
             let cols = crate::layout::preview_width(width).saturating_sub(8);
             let rows = app
                 .messages
                 .iter()
-                .map(|m| crate::layout::wrapped_rows(&m.text, cols))
+                .map(|m| crate::layout::wrapped_word_rows(&m.text, cols))
                 .sum();
             (rows, crate::layout::preview_rows(height))
         }
@@ -171,8 +197,9 @@ pub(super) fn clamp_scrolls(app: &mut App) {
         return;
     };
     let max = max_scroll(app, overlay);
-    if let Some(Overlay::Preview { scroll, .. } | Overlay::Messages { scroll }) =
-        app.mode.overlay_mut()
+    if let Some(
+        Overlay::Preview { scroll, .. } | Overlay::Messages { scroll } | Overlay::Help { scroll },
+    ) = app.mode.overlay_mut()
     {
         *scroll = (*scroll).min(max);
     }
@@ -235,7 +262,8 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             Vec::new()
         }
         Overlay::Help { scroll } => {
-            if let Some(scroll) = scrolled(app, action, scroll, 200) {
+            let max = max_scroll(app, &Overlay::Help { scroll });
+            if let Some(scroll) = scrolled(app, action, scroll, max) {
                 app.mode.push(Overlay::Help { scroll });
             } else if !closes(app, &key, Action::Help) {
                 app.mode.push(Overlay::Help { scroll });
@@ -307,6 +335,17 @@ fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
         PromptKind::NewGroup | PromptKind::RenameGroup(_) => {
             super::groups::submit_name(app, kind, input)
         }
+        PromptKind::User if text.starts_with("group_") => {
+            set_status(
+                app,
+                StatusKind::Error,
+                format!(
+                    "{text} is a group conversation, not a user: give the user whose conversations to open (bob or c2c_bob)"
+                ),
+            );
+            app.mode.push(Overlay::Prompt { kind, input });
+            Vec::new()
+        }
         PromptKind::User => match crate::commands::connect::user_id(&text) {
             Ok(user) => super::loading::open_user(app, user),
             Err(e) => {
@@ -375,8 +414,34 @@ fn refuse_staging(app: &mut App) -> bool {
     false
 }
 
+/// Actions that act on the open user's conversations.
+fn needs_user(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Toggle
+            | Action::EditCustom
+            | Action::Unstage
+            | Action::DropAll
+            | Action::Commit
+            | Action::Preview
+            | Action::Staged
+            | Action::Select
+            | Action::SelectAll
+            | Action::Add
+            | Action::Groups
+            | Action::History
+            | Action::Reload
+            | Action::Copy
+    )
+}
+
 fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
     let page = isize::try_from(app.list_rows.max(1)).unwrap_or(10);
+    if app.user.is_none() && needs_user(action) {
+        let key = app.keys.hint(Action::SwitchUser);
+        set_status(app, StatusKind::Error, format!("Open a user first ({key})"));
+        return Vec::new();
+    }
     match action {
         Action::Up => match app.focus {
             Focus::Grid => move_cursor(app, -8),
@@ -432,6 +497,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::Commit => return super::commit::start(app),
         Action::Copy => return copy_conversation(app),
+        Action::Select | Action::SelectAll if app.session.read_only => {
+            set_status(app, StatusKind::Error, READ_ONLY);
+        }
         Action::Select => {
             let Some(peer) = app.current().map(|c| c.peer().clone()) else {
                 set_status(app, StatusKind::Error, "No conversation is selected");
@@ -702,14 +770,22 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
             staged += usize::from(c.staged.set.contains(b) || c.staged.clear.contains(b));
         }
     }
-    let text = format!(
-        "Bit {} {} for {} selected: {} change; {} commits",
-        b.get(),
-        if on { "on" } else { "off" },
-        thousands(targets.len()),
-        thousands(staged),
-        app.keys.hint(Action::Commit)
-    );
+    let state = if on { "on" } else { "off" };
+    let text = if staged == 0 {
+        format!(
+            "Bit {} is {state} already on all {} selected: nothing staged",
+            b.get(),
+            thousands(targets.len())
+        )
+    } else {
+        format!(
+            "Bit {} {state} for {} selected: {} change; {} commits",
+            b.get(),
+            thousands(targets.len()),
+            thousands(staged),
+            app.keys.hint(Action::Commit)
+        )
+    };
     set_status(app, StatusKind::Info, text);
 }
 
@@ -800,7 +876,7 @@ fn copy_conversation(app: &mut App) -> Vec<Cmd> {
     set_status(
         app,
         StatusKind::Ok,
-        format!("Copied {peer} as JSON, the shape of `get --json` (OSC 52)"),
+        format!("Sent {peer} as JSON to the clipboard (OSC 52: the terminal must allow it)"),
     );
     vec![Cmd::Copy { text }]
 }
@@ -816,8 +892,9 @@ fn copy_requests(app: &mut App) -> Vec<Cmd> {
         app,
         StatusKind::Ok,
         format!(
-            "Copied the JSON body of {} mark_contact call(s), one a line (OSC 52)",
-            bodies.len()
+            "Sent {} mark_contact {} to the clipboard (OSC 52), one a line",
+            bodies.len(),
+            if bodies.len() == 1 { "body" } else { "bodies" }
         ),
     );
     vec![Cmd::Copy {

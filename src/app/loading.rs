@@ -58,11 +58,11 @@ pub(super) fn stop(app: &mut App, id: RequestId) -> Vec<Cmd> {
     let shown = app.user.as_deref() == Some(r.user.as_str());
     let reload = app.keys.hint(super::keys::Action::Reload);
     let text = if shown {
-        app.conn = ConnState::Failed("load stopped".into());
+        app.conn = ConnState::Partial;
         app.rekey_all();
         app.sort_rows();
         format!(
-            "Stopped loading {} after {} page(s): {} conversation(s) shown, the rest not read; press {reload} to load them all",
+            "Stopped loading {} after {} page(s): the {} conversation(s) that arrived are shown, the load is incomplete; press {reload} to load everything",
             r.user,
             p.pages,
             crate::text::thousands(app.conversations.len())
@@ -89,7 +89,7 @@ pub fn still_loading(app: &App) -> Option<String> {
         "Still loading {} ({} page(s), {} conversation(s) so far): staging and committing wait until the load is complete",
         r.user,
         r.progress.load.pages,
-        crate::text::thousands(r.progress.load.rows)
+        crate::text::thousands(app.conversations.len())
     ))
 }
 
@@ -221,10 +221,23 @@ pub(super) fn on_loaded(app: &mut App, id: RequestId, result: Result<(), ApiErro
             app.marked_count()
         ),
     );
+    show_startup_warnings(app);
     super::journal::check(app).into_iter().collect()
 }
 
+/// Says each start-up warning once, after the status of the first load (so "Loading…"
+/// does not hide it); the last one stays on the status line.
+pub(super) fn show_startup_warnings(app: &mut App) {
+    for text in std::mem::take(&mut app.session.warnings) {
+        set_status(app, StatusKind::Error, format!("Warning: {text}"));
+    }
+}
+
 fn load_failed(app: &mut App, user: &str, e: &ApiError) -> Vec<Cmd> {
+    // the failure is what the user must see now; the warnings wait in the log
+    for text in std::mem::take(&mut app.session.warnings) {
+        app.log(StatusKind::Error, format!("Warning: {text}"));
+    }
     match app.user.clone() {
         Some(open) if open != user => {
             set_status(

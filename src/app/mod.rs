@@ -3,6 +3,7 @@
 pub mod commit;
 pub mod filter;
 pub mod groups;
+pub mod help;
 pub mod hints;
 mod history;
 mod input;

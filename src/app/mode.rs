@@ -50,6 +50,8 @@ pub struct HistoryEntry {
     pub inverse: Vec<crate::domain::MarkChange>,
     /// Conversations changed since by someone else: left out of `inverse`.
     pub conflicts: Vec<String>,
+    /// It changed groups too (those are reverted by `convmark undo`, not staged).
+    pub groups: bool,
 }
 
 /// Something drawn over the panes that takes the keys first.

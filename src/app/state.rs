@@ -150,6 +150,8 @@ pub enum ConnState {
     Idle,
     Loading,
     Ready,
+    /// A load was stopped (Esc): what arrived is shown, the rest was not read.
+    Partial,
     Failed(String),
 }
 
@@ -186,6 +188,11 @@ pub struct Session {
     /// The app's edition, when known (`ultimate`, `pro`): the demo and `serve` know it, a
     /// 51013 answer tells it for a real app.
     pub edition: Option<String>,
+    /// Warnings from start-up (a config file readable by others, a broken one the demo
+    /// does without): shown on the status line once the first user has loaded, and kept
+    /// in the message log. Printed to stderr before the alternate screen they would not be
+    /// seen until quit.
+    pub warnings: Vec<String>,
     pub clock: Clock,
 }
 
@@ -227,6 +234,8 @@ pub struct App {
     pub status: Option<Status>,
     /// Every status of the session, oldest first (the log shows them newest first).
     pub messages: Vec<LogEntry>,
+    /// The status line shows the filter's error (cleared once the filter is valid).
+    pub filter_error_shown: bool,
     /// Every request in flight.
     pub requests: Registry,
     pub spinner: usize,
@@ -276,6 +285,7 @@ impl App {
             custom_input: Input::default(),
             status: None,
             messages: Vec::new(),
+            filter_error_shown: false,
             requests: Registry::default(),
             spinner: 0,
             quit: false,
@@ -638,15 +648,21 @@ impl App {
 
     /// Appends a message to the log (and makes it the status).
     pub fn say(&mut self, kind: StatusKind, text: String) {
+        self.filter_error_shown = false;
+        self.log(kind, text.clone());
+        self.status = Some(Status { kind, text });
+    }
+
+    /// Appends a message to the log only, leaving the status line as it is.
+    pub fn log(&mut self, kind: StatusKind, text: String) {
         if self.messages.len() >= MESSAGE_LOG_LEN {
             self.messages.remove(0);
         }
         self.messages.push(LogEntry {
             time: (self.session.clock.0)(),
             kind,
-            text: text.clone(),
+            text,
         });
-        self.status = Some(Status { kind, text });
     }
 }
 

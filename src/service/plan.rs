@@ -108,8 +108,9 @@ pub fn plan_marks(
 /// A change that would take a user over the 1,000 marked-or-grouped conversations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the change would give {user_records} marked or grouped conversations, {over} more than the 1,000 the service allows (it answers 51008); nothing was sent for this user: clear marks elsewhere or change fewer conversations",
-    user_records = .after
+    "the change would give {after} marked or grouped conversations, {over} more than the 1,000 the service allows (it answers 51008); nothing was sent for this user: clear marks elsewhere or change fewer conversations",
+    after = crate::text::thousands(*.after),
+    over = crate::text::thousands(*.over)
 )]
 pub struct OverLimit {
     /// Records the user would have.

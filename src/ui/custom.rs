@@ -45,7 +45,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ));
     }
     if over {
-        title.push(Span::styled("too long: cannot be staged ", theme::error()));
+        // in two parts: a narrow pane keeps "too long" and drops the rest whole
+        title.push(Span::styled("too long ", theme::error()));
+        title.push(Span::styled("(cannot be staged) ", theme::error()));
     } else if current.is_some_and(|c| c.staged.custom.is_some()) && !editing {
         title.push(Span::styled("staged ", theme::staged()));
     }
@@ -58,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::border(focused || editing))
-        .title(Line::from(title))
+        .title(super::title(title, area.width))
         .title_bottom(Span::styled(
             ellipsize(&groups_text, usize::from(area.width.saturating_sub(2))),
             theme::muted(),

@@ -1,6 +1,7 @@
-//! The detail of the bit under the cursor: wire index, the docs' name, mask, meaning, SDK
-//! constant; the 64-bit value in hex and the raw StandardMark string with the cursor's
-//! digit highlighted; the conversation's last commit result.
+//! The detail of the bit under the cursor: wire index, the docs' name, mask, meaning; the
+//! conversation's last commit result; the 64-bit value in hex and the raw StandardMark
+//! string with the cursor's digit highlighted; the SDK constant. Most wanted first: when a
+//! long custom mark takes rows, the last lines go.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -17,34 +18,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::default()
         .borders(Borders::LEFT | Borders::RIGHT | Borders::TOP)
         .border_style(theme::border(false))
-        .title(Span::styled(format!(" {} ", b.docs_name()), theme::title()));
+        .title(super::title(
+            vec![
+                Span::styled(format!(" bit {} ", b.get()), theme::title()),
+                Span::styled(format!("· the docs' {} ", b.docs_name()), theme::title()),
+            ],
+            area.width,
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let wide = inner.width >= 60;
     let mut lines = vec![bit_line(app, b, wide)];
-    lines.push(Line::from(vec![
-        Span::styled("SDK ", theme::muted()),
-        Span::raw(b.sdk_constant()),
-    ]));
     if let Some(c) = app.current() {
-        let hex = |v: u64| {
-            if wide {
-                format!("0x{v:016X}")
-            } else {
-                format!("0x{v:X}")
-            }
-        };
-        let mut value = vec![
-            Span::styled("value ", theme::muted()),
-            Span::raw(hex(c.server.mark.value.0)),
-        ];
-        if !c.staged.is_empty() {
-            value.push(Span::styled(" → ", theme::staged()));
-            value.push(Span::styled(hex(c.effective().0), theme::staged()));
-            value.push(Span::styled(" staged", theme::staged()));
-        }
-        lines.push(Line::from(value));
-        lines.push(raw_line(&c.server.mark.raw, b));
         match &c.result {
             Some(o) if o.is_ok() => lines.push(Line::styled(
                 format!("✓ last commit: {}", crate::api::codes::describe(0)),
@@ -63,9 +48,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             }
             None => {}
         }
+        let hex = |v: u64| {
+            if wide {
+                format!("0x{v:016X}")
+            } else {
+                format!("0x{v:X}")
+            }
+        };
+        let mut value = vec![
+            Span::styled("value ", theme::muted()),
+            Span::raw(hex(c.server.mark.value.0)),
+        ];
+        if !(c.staged.set.is_empty() && c.staged.clear.is_empty()) {
+            value.push(Span::styled(" → ", theme::staged()));
+            value.push(Span::styled(hex(c.effective().0), theme::staged()));
+            value.push(Span::styled(" staged", theme::staged()));
+        }
+        lines.push(Line::from(value));
+        lines.push(raw_line(&c.server.mark.raw, b));
     } else {
         lines.push(Line::styled("no conversation selected", theme::muted()));
     }
+    lines.push(Line::from(vec![
+        Span::styled("SDK ", theme::muted()),
+        Span::raw(b.sdk_constant()),
+    ]));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -99,8 +106,7 @@ fn bit_line(app: &App, b: BitIndex, wide: bool) -> Line<'static> {
         theme::base()
     };
     Line::from(vec![
-        Span::styled(format!("bit {}", b.get()), theme::title()),
-        Span::styled(" · mask ", theme::muted()),
+        Span::styled("mask ", theme::muted()),
         Span::raw(format!("0x{:X}", b.mask())),
         Span::styled(" · ", theme::muted()),
         state,

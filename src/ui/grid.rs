@@ -55,7 +55,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::border(focused))
-        .title(Span::styled(title, theme::title()))
+        .title(super::title(
+            vec![Span::styled(title, theme::title())],
+            area.width,
+        ))
         .title_bottom(legend);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -106,8 +109,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             ));
             if inline_labels {
                 let room = cell_width - 5;
-                let text: String = label.chars().take(room).collect();
-                used += text.chars().count();
+                // by display width (a CJK label takes two columns a character), with `…`
+                // where it is cut
+                let text = crate::text::ellipsize(label, room);
+                used += crate::text::width(&text);
                 top.push(Span::styled(
                     text,
                     style.patch(theme::muted()).patch(cursor_mod(style)),
@@ -120,8 +125,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 } else {
                     label
                 };
-                let text: String = label.chars().take(cell_width.saturating_sub(1)).collect();
-                let pad = cell_width.saturating_sub(text.chars().count());
+                let text = crate::text::ellipsize(label, cell_width.saturating_sub(1));
+                let pad = cell_width.saturating_sub(crate::text::width(&text));
                 bottom.push(Span::styled(text, theme::muted()));
                 bottom.push(Span::raw(" ".repeat(pad)));
             }

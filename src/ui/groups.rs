@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.session.read_only {
         title.push(Span::styled("read-only ", theme::error()));
     }
-    let inner = super::overlay::popup_titled(frame, r, Line::from(title));
+    let inner = super::overlay::popup_titled(frame, r, super::title(title, r.width));
 
     let mut lines = Vec::new();
     lines.push(match current {

@@ -28,17 +28,17 @@ fn conn(app: &App) -> (String, Style) {
         && let Some(r) = app.requests.get(id)
     {
         let p = r.progress.load;
-        let what = if app.user.as_deref() == Some(r.user.as_str()) {
-            "loading".to_owned()
+        let (what, rows) = if app.user.as_deref() == Some(r.user.as_str()) {
+            ("loading".to_owned(), app.conversations.len())
         } else {
-            format!("opening {}", r.user)
+            (format!("opening {}", r.user), p.rows)
         };
         return (
             format!(
-                "{} {what} {} page(s), {} rows",
+                "{} {what}: {} page(s), {} conversations",
                 spinner(app),
                 p.pages,
-                thousands(p.rows)
+                thousands(rows)
             ),
             theme::guidance(),
         );
@@ -60,6 +60,7 @@ fn conn(app: &App) -> (String, Style) {
             (format!("{} {what}", spinner(app)), theme::guidance())
         }
         ConnState::Ready => ("● ready".into(), theme::ok()),
+        ConnState::Partial => ("◐ partly loaded".into(), theme::staged()),
         ConnState::Failed(_) => ("✗ error".into(), theme::error()),
     }
 }
@@ -86,10 +87,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     segments.push((0, format!("user {user}"), theme::title()));
     let (text, style) = conn(app);
     segments.push((0, text, style));
+    // while a load is in flight or after it was stopped, the count is only a lower bound
+    let partial = matches!(app.conn, ConnState::Loading | ConnState::Partial)
+        || app.requests.loading().is_some();
     segments.push((
         1,
         format!(
-            "{}/{} marked",
+            "{}{}/{} marked",
+            if partial { "≥" } else { "" },
             thousands(app.marked_count()),
             thousands(MAX_MARKED_CONVERSATIONS)
         ),

@@ -83,11 +83,14 @@ fn columns(app: &App, inner_width: usize) -> Columns {
             0
         }
     };
-    // only where a wide terminal leaves the room; narrow lists keep today's columns
+    // only where a wide terminal leaves the room; narrow lists keep today's columns. The
+    // custom mark is what this tool is about: it gets room first, then the groups, then
+    // the time, and the custom mark whatever is left after them.
     let (time, groups, custom) = if inner_width >= 56 {
+        let custom = take(10, 8);
+        let groups = take(12, 6);
         let time = take(11, 11);
-        let groups = take(14, 8);
-        let custom = take(usize::MAX, 8);
+        let custom = if custom > 0 { custom + left } else { 0 };
         (time, groups, custom)
     } else {
         (0, 0, 0)

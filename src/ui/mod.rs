@@ -90,3 +90,27 @@ fn unicode_width(s: &str) -> usize {
     use ratatui::text::Span;
     Span::raw(s).width()
 }
+
+/// A box title of `spans` within a box `box_width` columns wide: the spans that fit, whole
+/// and in order (the ones after the first that does not fit are left out, so no word is
+/// cut); the first span alone is ellipsized if even it does not fit.
+pub fn title(spans: Vec<ratatui::text::Span<'static>>, box_width: u16) -> Line<'static> {
+    use crate::text::{ellipsize, width};
+    let room = usize::from(box_width.saturating_sub(2));
+    let mut used = 0;
+    let mut kept = Vec::new();
+    for (i, span) in spans.into_iter().enumerate() {
+        let w = width(&span.content);
+        if used + w <= room {
+            used += w;
+            kept.push(span);
+        } else {
+            if i == 0 {
+                let text = ellipsize(span.content.trim_end(), room.saturating_sub(1)) + " ";
+                kept.push(ratatui::text::Span::styled(text, span.style));
+            }
+            break;
+        }
+    }
+    Line::from(kept)
+}

@@ -8,8 +8,8 @@ use ratatui::widgets::{
     Block, Borders, Clear, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap,
 };
 
-use crate::app::{Action, App, Confirm, Overlay, PromptKind, Scope, StatusKind};
-use crate::text::{ellipsize, skip_columns, thousands, wrap_columns};
+use crate::app::{Action, App, Confirm, Overlay, PromptKind, StatusKind};
+use crate::text::{skip_columns, thousands, wrap_columns};
 
 use super::theme;
 
@@ -23,12 +23,22 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
+/// A box titled `title`; a title too long for the box loses its last ` · ` parts whole.
 fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
-    popup_titled(
-        frame,
-        area,
-        Line::from(Span::styled(format!(" {title} "), theme::title())),
-    )
+    let parts: Vec<&str> = title.split(" · ").collect();
+    let spans = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let text = if i == 0 {
+                format!(" {part} ")
+            } else {
+                format!("· {part} ")
+            };
+            Span::styled(text, theme::title())
+        })
+        .collect();
+    popup_titled(frame, area, super::title(spans, area.width))
 }
 
 /// A bordered box over the panes, cleared first; returns the area inside the border.
@@ -43,7 +53,6 @@ pub(super) fn popup_titled(frame: &mut Frame, area: Rect, title: Line) -> Rect {
     inner
 }
 
-/// Lines of text wrapped to the box, from line `scroll` on.
 /// Lines of text wrapped to the box, from line `scroll` on, with a scrollbar on the box's
 /// right border when they do not all fit.
 fn scrolled_text(frame: &mut Frame, boxed: Rect, inner: Rect, text: &str, scroll: u16) {
@@ -168,21 +177,27 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, what: Confirm) {
         Confirm::Quit => {
             let staged = app.staged_count();
             let mut lines = Vec::new();
-            if staged > 0 {
+            if let Some(r) = app
+                .requests
+                .committing()
+                .and_then(|id| app.requests.get(id))
+            {
+                lines.push(Line::from(format!(
+                    "A commit of {} conversation(s) is in flight: quitting now loses its answers.",
+                    thousands(r.progress.total_items)
+                )));
+            } else if staged > 0 {
                 lines.push(Line::from(format!(
                     "{} conversation(s) have staged edits that were not sent.",
                     thousands(staged)
                 )));
-                if app.journal_active {
-                    lines.push(Line::from("The journal keeps them for the next start."));
-                }
-            }
-            if app.requests.committing().is_some() {
-                lines.push(Line::from(
-                    "A commit is in flight: quitting now loses its answers.",
-                ));
             } else if app.busy() {
                 lines.push(Line::from("A request is still in flight."));
+            }
+            if staged > 0 && app.journal_active {
+                lines.push(Line::from(
+                    "The journal keeps the staged edits for the next start.",
+                ));
             }
             lines.push(Line::from("Quit anyway? y = quit, n = stay"));
             lines
@@ -266,7 +281,7 @@ fn messages(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         };
         let time = utc(m.time);
         let time = time.get(11..16).unwrap_or("");
-        for (n, part) in wrap_columns(&m.text, width.saturating_sub(8))
+        for (n, part) in crate::text::wrap_words(&m.text, width.saturating_sub(8))
             .into_iter()
             .enumerate()
         {
@@ -321,32 +336,57 @@ fn staged(frame: &mut Frame, area: Rect, app: &App, selected: usize) {
         );
         return;
     }
-    let height = usize::from(inner.height);
     let selected = selected.min(rows.len() - 1);
-    let offset = selected.saturating_sub(height.saturating_sub(1));
-    let width = usize::from(inner.width);
-    let lines: Vec<Line> = rows
+    let items: Vec<String> = rows
         .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .filter_map(|(n, i)| {
-            let row = app.conversations.get(*i)?;
-            let text = format!(
-                "{} {}: {}",
-                if n == selected { "›" } else { " " },
-                row.peer(),
-                crate::app::staged::describe(app, row)
-            );
-            let text = ellipsize(&text, width);
-            Some(if n == selected {
+        .filter_map(|i| app.conversations.get(*i))
+        .map(|row| format!("{}: {}", row.peer(), crate::app::staged::describe(app, row)))
+        .collect();
+    let lines = wrapped_items(&items, selected, inner);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The lines of a list whose items wrap at word boundaries (`›` before the selected one,
+/// continuation lines indented), as many as fit `area`: from the top while the selected
+/// item fits below the first, else with the selected item at the bottom.
+fn wrapped_items(items: &[String], selected: usize, area: Rect) -> Vec<Line<'static>> {
+    let view = usize::from(area.height);
+    let cols = usize::from(area.width).saturating_sub(2).max(2);
+    let wrapped: Vec<Vec<String>> = items
+        .iter()
+        .map(|text| crate::text::wrap_words(text, cols))
+        .collect();
+    let through_selected: usize = wrapped.iter().take(selected + 1).map(Vec::len).sum();
+    let mut first = 0;
+    if through_selected > view {
+        first = selected;
+        let mut used = wrapped.get(selected).map_or(0, Vec::len);
+        while first > 0 && used + wrapped[first - 1].len() <= view {
+            first -= 1;
+            used += wrapped[first].len();
+        }
+    }
+    let mut lines = Vec::new();
+    for (n, item) in wrapped.into_iter().enumerate().skip(first) {
+        for (k, text) in item.into_iter().enumerate() {
+            let marker = if k == 0 && n == selected {
+                "› "
+            } else {
+                "  "
+            };
+            let text = format!("{marker}{text}");
+            lines.push(if n == selected {
                 Line::styled(text, theme::selected())
             } else {
                 Line::raw(text)
-            })
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+            });
+        }
+        if lines.len() >= view {
+            break;
+        }
+    }
+    lines.truncate(view);
+    lines
 }
 
 fn history(
@@ -368,64 +408,71 @@ fn history(
         ),
     );
     let width = usize::from(inner.width);
-    let mut lines = Vec::new();
+    let mut top = Vec::new();
     if let Some(e) = error {
-        lines.push(Line::styled(ellipsize(e, width), theme::error()));
+        for l in crate::text::wrap_words(e, width) {
+            top.push(Line::styled(l, theme::error()));
+        }
     }
     if entries.is_empty() {
-        lines.push(Line::styled(
+        top.push(Line::styled(
             "No commits of this user in the audit log.",
             theme::muted(),
         ));
     }
-    let height = usize::from(inner.height).saturating_sub(2).max(1);
-    let offset = selected.saturating_sub(height.saturating_sub(1));
-    for (n, e) in entries.iter().enumerate().skip(offset).take(height) {
-        let text = format!(
-            "{} {} {}  {}",
-            if n == selected { "›" } else { " " },
-            utc(e.time),
-            e.id,
-            e.summary
-        );
-        let text = ellipsize(&text, width);
-        lines.push(if n == selected {
-            Line::styled(text, theme::selected())
-        } else {
-            Line::raw(text)
-        });
-    }
+    // what Enter would do for the selected entry, under the list
+    let mut below = Vec::new();
     if let Some(e) = entries.get(selected) {
-        lines.push(Line::from(""));
-        let what = if e.inverse.is_empty() && e.conflicts.is_empty() {
-            "Its inverse stages nothing (no mark change to revert).".to_owned()
+        below.push(Line::from(""));
+        let mut what = if e.inverse.is_empty() {
+            "Enter would stage nothing: no mark change to revert here".to_owned()
         } else {
             format!(
-                "Its inverse: {} conversation(s) staged back{}",
-                e.inverse.len(),
-                if e.conflicts.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; {} changed since, left alone: {}",
-                        e.conflicts.len(),
-                        e.conflicts.join("; ")
-                    )
-                }
+                "Enter stages {} conversation(s) back to what they held before it",
+                e.inverse.len()
             )
         };
-        lines.push(Line::styled(ellipsize(&what, width), theme::muted()));
+        if !e.conflicts.is_empty() {
+            what.push_str(&format!(
+                "; {} changed since and would be left alone: {}",
+                e.conflicts.len(),
+                e.conflicts.join("; ")
+            ));
+        }
+        if e.groups {
+            what.push_str(&format!(
+                "; its group changes are reverted by convmark undo {}",
+                e.id
+            ));
+        }
+        for l in crate::text::wrap_words(&what, width) {
+            below.push(Line::styled(l, theme::muted()));
+        }
     }
+    // the list keeps at least a third of the box; what does not fit of the rest is cut
+    let rows = usize::from(inner.height);
+    let list_rows = rows
+        .saturating_sub(top.len() + below.len())
+        .max(rows / 3)
+        .max(1);
+    let items: Vec<String> = entries
+        .iter()
+        .map(|e| format!("{} {}  {}", utc(e.time), e.id, e.summary))
+        .collect();
+    let list_area = Rect {
+        height: u16::try_from(list_rows).unwrap_or(u16::MAX),
+        ..inner
+    };
+    let mut lines = top;
+    lines.extend(wrapped_items(&items, selected, list_area));
+    lines.extend(below);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
-    // the status line and the hints stay visible below
-    let r = centered(
-        Rect::new(area.x, area.y, area.width, area.height.saturating_sub(2)),
-        area.width.saturating_sub(4).min(96),
-        area.height.saturating_sub(2),
-    );
+    use crate::app::help::{self, Part};
+    // below the header; the status line and the hints stay visible below
+    let r = crate::layout::help_box(area);
     let esc = app.keys.hint(Action::Back);
     let scroll_keys = format!(
         "{}{}",
@@ -437,85 +484,46 @@ fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         r,
         &format!("Help · {scroll_keys} scroll · {esc} closes"),
     );
-    let keys_width = 14;
-    let entry = |a: Action| {
-        vec![
-            Span::styled(
-                format!(
-                    "{:<keys_width$}",
-                    ellipsize(&app.keys.all_keys(a), keys_width - 1)
-                ),
-                theme::guidance(),
-            ),
-            Span::raw(format!("{:<25}", a.description())),
-        ]
-    };
-    let two_columns = inner.width >= 80;
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("config ", theme::muted()),
-            Span::raw(app.session.config_path.clone()),
-        ]),
-        Line::from(vec![
-            Span::styled("log    ", theme::muted()),
-            Span::raw(app.session.log_path.clone()),
-        ]),
-    ];
-    for (scope, title) in [
-        (Scope::Nav, "Moving (everywhere)"),
-        (Scope::Main, "The main screen"),
-        (Scope::Groups, "The groups popup"),
-    ] {
-        lines.push(Line::styled(title, theme::title()));
-        let entries: Vec<Vec<Span>> = Action::ALL
-            .iter()
-            .filter(|a| a.scope() == scope)
-            .map(|a| entry(*a))
-            .collect();
-        if two_columns {
-            let half = entries.len().div_ceil(2);
-            for row in 0..half {
-                let mut spans = entries.get(row).cloned().unwrap_or_default();
-                spans.push(Span::raw("  "));
-                spans.extend(entries.get(row + half).cloned().unwrap_or_default());
-                lines.push(Line::from(spans));
+    let all = help::rows(app, usize::from(inner.width));
+    let total = all.len();
+    let view = usize::from(inner.height);
+    let lines: Vec<Line> = all
+        .into_iter()
+        .skip(usize::from(scroll))
+        .take(view)
+        .map(|row| match row.part {
+            Part::Path(label) => Line::from(vec![
+                Span::styled(label, theme::muted()),
+                Span::raw(row.cells[0].1.clone()),
+            ]),
+            Part::Title => Line::styled(row.cells[0].1.clone(), theme::title()),
+            Part::Note => Line::styled(row.cells[0].1.clone(), theme::muted()),
+            Part::Keys => {
+                let mut spans = Vec::new();
+                for (i, (keys, what)) in row.cells.iter().enumerate() {
+                    if i > 0 {
+                        spans.push(Span::raw("  "));
+                    }
+                    spans.push(Span::styled(
+                        format!("{keys:<width$}", width = help::KEYS_WIDTH),
+                        theme::guidance(),
+                    ));
+                    let what = if i + 1 < row.cells.len() {
+                        format!(
+                            "{what:<width$}",
+                            width = help::pair_width() - help::KEYS_WIDTH - 2
+                        )
+                    } else {
+                        what.clone()
+                    };
+                    spans.push(Span::raw(what));
+                }
+                Line::from(spans)
             }
-        } else {
-            lines.extend(entries.into_iter().map(Line::from));
-        }
-    }
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<keys_width$}", "Ctrl-C"), theme::guidance()),
-        Span::raw("force quit (always)"),
-    ]));
-    lines.push(Line::from(""));
-    let k = |a| app.keys.hint(a);
-    for text in [
-        "Rows: ↑ pinned · @ user, # group · S U F H star unread fold hide · x extension bit · m custom mark · * staged · ✓/✗ last commit · ⊘ not sent".to_owned(),
-        "Grid: ● on ○ off · reserved 4-31: ■ on · off · + will be set, - will be cleared".to_owned(),
-        format!(
-            "Editing: {} stages a flip, {} edits the custom mark, on every selected row (◆) if any; nothing is sent until {}.",
-            k(Action::Toggle),
-            k(Action::EditCustom),
-            k(Action::Commit)
-        ),
-        format!(
-            "Filter ({}): words must all match the ID, custom mark or a group name; is:staged is:failed is:marked is:pinned is:group is:c2c, bit:N, -WORD negates.",
-            k(Action::Filter)
-        ),
-        format!(
-            "Groups ({}): changes are sent at once, not staged.",
-            k(Action::Groups)
-        ),
-    ] {
-        lines.push(Line::styled(text, theme::muted()));
-    }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
-    );
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+    scrollbar(frame, r, total, view, usize::from(scroll));
 }
 
 pub use crate::time::utc;

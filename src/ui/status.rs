@@ -63,8 +63,14 @@ pub fn render(frame: &mut Frame, status: Rect, hints: Rect, app: &App) {
     };
     let room = usize::from(status.width).saturating_sub(3);
     let mut text = s.text.replace('\n', " ");
-    if width(&text) > room {
-        // the whole message is in the log: say which key opens it
+    // the whole message is in the log: say which key opens it, where that key works
+    let log_key_works = matches!(
+        app.mode,
+        crate::app::Mode::Normal | crate::app::Mode::Groups { over: None, .. }
+    );
+    if width(&text) > room && !log_key_works {
+        text = ellipsize(&text, room);
+    } else if width(&text) > room {
         let more = format!(" ({} shows all)", app.keys.hint(Action::Messages));
         text = format!(
             "{}{more}",

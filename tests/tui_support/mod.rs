@@ -28,6 +28,7 @@ pub fn session() -> Session {
         data_dir: None,
         mark_contact_url: "https://adminapisgp.im.qcloud.com/v4/recentcontact/mark_contact?sdkappid=1400000000&identifier=administrator&usersig=<redacted>&random=1&contenttype=json".into(),
         edition: None,
+        warnings: Vec::new(),
         clock: convmark::app::Clock(|| 1_795_000_000),
     }
 }
