@@ -118,7 +118,9 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
                 Focus::Custom => {
                     if !ro {
                         v.push((k(Action::EditCustom), "edit"));
-                        v.push((k(Action::Unstage), "unstage"));
+                        if app.current().is_some_and(|c| !c.staged.is_empty()) {
+                            v.push((k(Action::Unstage), "unstage"));
+                        }
                     }
                 }
             }
