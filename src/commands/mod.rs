@@ -9,7 +9,6 @@ pub mod diff;
 pub mod export;
 pub mod get;
 pub mod groups;
-pub mod load;
 pub mod man;
 pub mod mark;
 pub mod output;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{BitIndex, BitKind, MAX_MARKED_CONVERSATIONS, MarkSet, Peer};
 use crate::service::groups::GroupOp;
+use crate::text::thousands;
 
 use super::{ConversationDiff, Limit, Plan};
 
@@ -81,17 +82,6 @@ impl Plan {
     }
 }
 
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A bit as people read it: `0 (favorite)`, `5 (reserved)`, `32 (VIP)` with a label, `40`.
 pub fn bit_name(bit: BitIndex, labels: &BTreeMap<u8, String>) -> String {
