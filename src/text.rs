@@ -16,6 +16,15 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// The text with its first letter in upper case, as a message on its own begins.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Columns a text takes in a terminal.
 pub fn width(text: &str) -> usize {
     text.chars().map(|c| c.width().unwrap_or(0)).sum()
@@ -97,13 +106,13 @@ pub fn wrap_words(text: &str, cols: usize) -> Vec<String> {
                 used = 0;
             }
             // a word longer than a line: broken at the edge
-            for piece in wrap_columns(word, cols) {
-                if width(&piece) == cols {
-                    out.push(piece);
-                } else {
-                    used = width(&piece);
-                    current = piece;
-                }
+            // every piece but the last fills its line (one column short when a wide
+            // character did not fit at the edge); the last one goes on with the next word
+            let mut pieces = wrap_columns(word, cols);
+            if let Some(last) = pieces.pop() {
+                out.extend(pieces);
+                used = width(&last);
+                current = last;
             }
         }
         out.push(current);
@@ -148,5 +157,14 @@ mod tests {
         );
         assert_eq!(wrap_words("abcdefghijkl x", 5), ["abcde", "fghij", "kl x"]);
         assert_eq!(wrap_words("a\nb", 5), ["a", "b"]);
+        assert_eq!(capitalized("cannot read"), "Cannot read");
+        assert_eq!(capitalized("é"), "É");
+        assert_eq!(capitalized(""), "");
+        // a long word of wide characters at an odd width: nothing is lost
+        let cjk = "a".to_owned() + &"家".repeat(9);
+        let lines = wrap_words(&cjk, 5);
+        assert_eq!(lines.concat(), cjk);
+        assert!(lines.iter().all(|l| width(l) <= 5), "{lines:?}");
+        assert_eq!(wrap_words("ab 家家家家家", 5), ["ab", "家家", "家家", "家"]);
     }
 }

@@ -32,6 +32,11 @@ pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     // Errors (missing credentials included) are printed as they are, before the terminal
     // is touched.
     let conn = config::resolve(&args.conn, &file, &path).map_err(|e| e.to_string())?;
+    let user = args
+        .user
+        .as_deref()
+        .map(crate::commands::connect::user_id)
+        .transpose()?;
     let keys = config::keymap(&file, &path).map_err(|e| e.to_string())?;
     let theme = config::theme(&file, &path, args.theme).map_err(|e| e.to_string())?;
     let mut session = session(
@@ -45,10 +50,12 @@ pub fn run(args: TuiArgs) -> Result<ExitCode, String> {
     let mouse = args.mouse || file.mouse;
     let rt = crate::commands::connect::runtime()?;
     crate::ui::theme::install(theme);
-    rt.block_on(launch(session, conn.client, keys, labels, args.user, mouse))
+    rt.block_on(launch(session, conn.client, keys, labels, user, mouse))
 }
 
 pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
+    let user =
+        crate::commands::connect::user_id(args.user.as_deref().unwrap_or(emulator::DEMO_USER))?;
     let path = config::config_path();
     // The demo needs no config; a broken one only loses its labels, keys and theme, with
     // a warning (on stderr, and in the TUI once the demo user has loaded).
@@ -104,8 +111,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, String> {
             }
             .to_owned(),
         );
-        let user = Some(args.user.unwrap_or_else(|| emulator::DEMO_USER.to_owned()));
-        let result = launch(session, client, keys, labels, user, mouse).await;
+        let result = launch(session, client, keys, labels, Some(user), mouse).await;
         running.shutdown().await;
         result
     })

@@ -174,6 +174,30 @@ fn convmark_demo_in_a_pty_shows_alice_and_quits_with_q() {
     );
 }
 
+#[test]
+fn demo_user_takes_the_same_id_forms_as_the_cli() {
+    let mut run = spawn_demo_with(&["--user", "c2c_bob"]);
+    let screen = wait_for(&run.parser, "bob loaded", |s| s.contains("Loaded"));
+    assert!(screen.contains("user bob"), "c2c_bob opens bob: {screen}");
+    run.writer.write_all(b"q").unwrap();
+    run.writer.flush().unwrap();
+    assert!(wait_exit(&mut run.child).success());
+
+    // a group conversation names no user: refused before the terminal is touched
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convmark"))
+        .args(["demo", "--user", "group_@TGS#1ABC"])
+        .env("CONVMARK_CONFIG", "/nonexistent/convmark.toml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--user: group_@TGS#1ABC is a group conversation, not a user"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 /// Sends a signal with kill(1), as another process would.
 #[cfg(unix)]
 fn kill(signal: &str, pid: u32) {

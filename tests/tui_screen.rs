@@ -449,6 +449,9 @@ fn in_a_terminal_too_small_keys_do_only_what_the_small_screen_says() {
     assert!(keys(&mut app, [ch('q')]).is_empty());
     let s = screen(&mut app, 60, 16);
     assert!(s.contains("press q again to quit"), "{s}");
+    // the same words as the full-size question: the count, and no journal it does not have
+    assert!(s.contains("1 conversation(s) have staged edits"), "{s}");
+    assert!(!s.contains("journal"), "no journal in this test: {s}");
     assert_eq!(keys(&mut app, [ch('q')]), vec![convmark::app::Cmd::Quit]);
 }
 

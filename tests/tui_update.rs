@@ -149,6 +149,52 @@ fn filter_types_into_the_filter_and_keeps_the_selection_visible() {
 }
 
 #[test]
+fn deleting_a_half_typed_quick_filter_brings_the_rows_back() {
+    // a row whose ID holds the word a quick filter begins with
+    let mut data = tui_support::user_data(100);
+    data.sessions.push(tui_support::session_item(
+        Peer::User("rabbit".into()),
+        1_700_000_000,
+        false,
+        0,
+        "",
+        &[],
+    ));
+    let mut app = convmark::app::App::new(
+        tui_support::session(),
+        KeyMap::default(),
+        tui_support::labels(),
+    );
+    let cmds = update::open_user(&mut app, "alice".into());
+    tui_support::deliver(&mut app, tui_support::load_id(&cmds), data);
+    // after every key, the rows shown are those a search of all rows finds
+    let check = |app: &mut convmark::app::App| {
+        let after = app.filter.value().to_owned();
+        let shown = app.visible.clone();
+        app.refilter_all();
+        assert_eq!(shown, app.visible, "after {after:?}");
+    };
+    keys(&mut app, [ch('/')]);
+    for text in ["bit:", "car is:", "car bit:99", "is:"] {
+        for c in text.chars() {
+            keys(&mut app, [ch(c)]);
+            check(&mut app);
+        }
+        for _ in text.chars() {
+            keys(&mut app, [key(KeyCode::Backspace)]);
+            check(&mut app);
+        }
+        assert_eq!(app.visible.len(), app.conversations.len());
+    }
+    // "bit" (once "bit:" lost its colon) is a plain word again: rabbit is found
+    keys(&mut app, typed("bit:"));
+    assert!(app.visible.is_empty());
+    keys(&mut app, [key(KeyCode::Backspace)]);
+    assert_eq!(app.filter.value(), "bit");
+    assert_eq!(app.visible.len(), 1);
+}
+
+#[test]
 fn the_list_merges_both_sources_pinned_first_each_once() {
     let app = loaded_app(0);
     let ids: Vec<String> = app
@@ -512,7 +558,20 @@ fn x_drops_the_selection_stage_and_esc_clears_the_selection() {
         ],
     );
     // bit 32 on for all; carol already has it, so she stages nothing
-    assert_eq!(app.staged_count(), app.visible.len() - 1);
+    let others = app.visible.len() - 1;
+    assert_eq!(app.staged_count(), others);
+    // Space again: off for all; the others go back to the server's value, carol changes
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(app.staged_count(), 1);
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.contains(&format!("1 change ({others} back to the server's value)")),
+        "{status}"
+    );
+    // and a selection without carol: Space twice says it unstaged, not "already"
+    keys(&mut app, [ch(' ')]);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains(&format!("{others} change")), "{status}");
     keys(&mut app, [ch('x')]);
     assert_eq!(app.staged_count(), 0);
     keys(&mut app, [key(KeyCode::Esc)]);
@@ -520,6 +579,25 @@ fn x_drops_the_selection_stage_and_esc_clears_the_selection() {
     // without a selection Space flips the cursor conversation only
     keys(&mut app, [ch(' ')]);
     assert_eq!(app.staged_count(), 1);
+}
+
+#[test]
+fn space_twice_on_a_selection_says_it_unstaged() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch('V')]);
+    let n = app.selection.len();
+    // bit 48: no conversation of the test user has it
+    keys(&mut app, [key(KeyCode::Tab)]);
+    keys(&mut app, std::iter::repeat_n(ch('j'), 6));
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(app.staged_count(), n);
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(app.staged_count(), 0);
+    let status = app.status.clone().unwrap().text;
+    assert_eq!(
+        status,
+        format!("Unstaged bit 48 on {n} of {n} selected: back to the server's value (off)")
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -845,5 +923,67 @@ fn a_per_item_result_code_of_add_is_shown_with_its_meaning() {
             .starts_with("c2c_bob not added to \"Escalations\": ResultCode 51008"),
         "{}",
         status.text
+    );
+}
+
+#[test]
+fn an_unreadable_audit_log_is_an_error_not_an_empty_history() {
+    let mut app = loaded_app(0);
+    update(
+        &mut app,
+        Msg::HistoryLoaded {
+            user: "alice".into(),
+            result: Err("cannot read the audit log /x/audit.jsonl: Permission denied".into()),
+        },
+    );
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert_eq!(
+        status.text,
+        "Cannot read the audit log /x/audit.jsonl: Permission denied"
+    );
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::History { error: Some(_), .. })
+    ));
+}
+
+#[test]
+fn a_reload_counts_the_rows_it_listed_not_the_rows_it_kept() {
+    let mut app = loaded_app(100);
+    let before = app.conversations.len();
+    let cmds = keys(&mut app, [ch('r')]);
+    let id = tui_support::load_id(&cmds);
+    let first_page: Vec<_> = tui_support::user_data(0)
+        .sessions
+        .into_iter()
+        .take(2)
+        .collect();
+    update(
+        &mut app,
+        Msg::LoadPage {
+            id,
+            page: convmark::service::load::LoadPage::Sessions(first_page),
+        },
+    );
+    // the rows of the load before stay shown, but only two are confirmed so far
+    assert_eq!(app.conversations.len(), before);
+    let header = screen(&mut app, 120, 40);
+    assert!(header.contains("1 page(s), 2 conversations"), "{header}");
+    keys(&mut app, [ch(' ')]);
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.starts_with("Still loading alice (1 page(s), 2 conversation(s) so far)"),
+        "{status}"
+    );
+    // Esc stops the reload and says which rows are which
+    keys(&mut app, [key(KeyCode::Esc)]);
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.contains(&format!(
+            "the 2 conversation(s) that arrived are shown ({} more as the load before left them)",
+            before - 2
+        )),
+        "{status}"
     );
 }

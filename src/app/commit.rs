@@ -5,10 +5,10 @@
 
 use crate::api::ApiError;
 use crate::api::codes;
-use crate::domain::{MAX_MARK_ITEMS, batches};
+use crate::domain::Peer;
 use crate::service::ItemOutcome;
 use crate::service::commit::{CallDone, CommitReport, request};
-use crate::service::plan::{MarkPlan, PlannedChange, check_mark_limit};
+use crate::service::plan::{MarkPlan, check_mark_limit, plan_marks};
 use crate::text::thousands;
 
 use super::keys::Action;
@@ -17,25 +17,23 @@ use super::requests::{RequestId, RequestKind};
 use super::state::{App, CommitProgress, StatusKind};
 use super::update::set_status;
 
-/// Every staged edit of every conversation, in list order, as the plan the service sends.
+/// Every staged edit of every conversation, in list order, planned by the service against
+/// what the server last said of each.
 pub fn staged_plan(app: &App) -> Option<MarkPlan> {
-    let user = app.user.clone()?;
-    Some(MarkPlan {
-        user,
-        changes: app
-            .conversations
-            .iter()
-            .filter(|c| !c.staged.is_empty())
-            .map(|c| PlannedChange {
-                change: crate::domain::MarkChange {
-                    peer: c.peer().clone(),
-                    edit: c.staged.clone(),
-                },
-                before: c.mark_state(),
-            })
-            .collect(),
-        unchanged: Vec::new(),
-    })
+    let user = app.user.as_deref()?;
+    let current = |peer: &Peer| {
+        app.index
+            .get(peer)
+            .and_then(|i| app.conversations.get(*i))
+            .map(super::state::Row::mark_state)
+            .unwrap_or_default()
+    };
+    let wants = app
+        .conversations
+        .iter()
+        .filter(|c| !c.staged.is_empty())
+        .map(|c| (c.peer().clone(), c.staged.clone()));
+    Some(plan_marks(user, current, wants))
 }
 
 /// The request preview: URL and JSON of every call a commit would send.
@@ -53,9 +51,10 @@ pub fn preview(app: &App) -> String {
     }
     let url = &app.session.mark_contact_url;
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
-    let calls: Vec<&[PlannedChange]> = batches(&plan.changes, MAX_MARK_ITEMS).collect();
+    let plans = std::slice::from_ref(&plan);
+    let calls = crate::service::commit::calls(plans);
     let mut out = String::new();
-    for (n, batch) in calls.iter().enumerate() {
+    for (n, (_, batch)) in calls.iter().enumerate() {
         let req = request(&plan.user, batch);
         out.push_str(&format!(
             "# call {} of {}: {} conversation(s)\nPOST {path}\n  ?{query}\n",
@@ -84,8 +83,9 @@ pub fn bodies(app: &App) -> Vec<String> {
     let Some(plan) = staged_plan(app) else {
         return Vec::new();
     };
-    batches(&plan.changes, MAX_MARK_ITEMS)
-        .filter_map(|batch| serde_json::to_string(&request(&plan.user, batch)).ok())
+    crate::service::commit::calls(std::slice::from_ref(&plan))
+        .into_iter()
+        .filter_map(|(_, batch)| serde_json::to_string(&request(&plan.user, batch)).ok())
         .collect()
 }
 
@@ -261,18 +261,19 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
         },
         text,
     );
-    if answered.is_empty() {
+    read_back(app, answered)
+}
+
+/// Reads `peers` of the open user back from the server (nothing when there are none).
+pub(super) fn read_back(app: &mut App, peers: Vec<Peer>) -> Vec<Cmd> {
+    if peers.is_empty() {
         return Vec::new();
     }
     let Some(user) = app.user.clone() else {
         return Vec::new();
     };
     let id = app.requests.start(RequestKind::ReadBack, &user);
-    vec![Cmd::ReadBack {
-        id,
-        user,
-        peers: answered,
-    }]
+    vec![Cmd::ReadBack { id, user, peers }]
 }
 
 pub(super) fn on_read_back(app: &mut App, id: RequestId, result: Result<Records, ApiError>) {
@@ -301,7 +302,7 @@ pub(super) fn on_read_back(app: &mut App, id: RequestId, result: Result<Records,
                 app,
                 StatusKind::Error,
                 format!(
-                    "Committed, but the read-back failed: {}; press {reload} to reload",
+                    "The read-back failed: {}; the list may not show what the server holds now; press {reload} to reload",
                     e.describe()
                 ),
             );

@@ -118,11 +118,15 @@ impl Filter {
         self.words.is_empty() && self.error.is_none() && !self.incomplete
     }
 
-    /// Only plain words: a longer text can only narrow what a shorter one matched.
+    /// Only plain words: a longer text can only narrow what a shorter one matched. A filter
+    /// with an error or a half-typed `is:` matches nothing, so it narrows nothing either.
     pub fn text_only(&self) -> bool {
-        self.words
-            .iter()
-            .all(|(neg, t)| !neg && matches!(t, Test::Text(_)))
+        self.error.is_none()
+            && !self.incomplete
+            && self
+                .words
+                .iter()
+                .all(|(neg, t)| !neg && matches!(t, Test::Text(_)))
     }
 
     /// The plain words.

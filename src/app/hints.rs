@@ -10,6 +10,8 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keys.hint(a);
     let both = |a: Action, b: Action| format!("{}{}", k(a), k(b));
     let esc = k(Action::Back);
+    // the text fields and the yes/no questions answer to these keys alone (not in the map)
+    let fixed_esc = || "Esc".to_owned();
     let ro = app.session.read_only;
     let mut v: Vec<(String, &'static str)> = Vec::new();
     match &app.mode {
@@ -20,11 +22,11 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
             }
             Overlay::Confirm(_) => {
                 v.push(("y".into(), "yes"));
-                v.push((format!("n/{esc}"), "no"));
+                v.push(("n/Esc".into(), "no"));
             }
             Overlay::Prompt { .. } => {
                 v.push(("Enter".into(), "ok"));
-                v.push((esc, "cancel"));
+                v.push((fixed_esc(), "cancel"));
             }
             Overlay::Help { .. } | Overlay::Messages { .. } => {
                 v.push((both(Action::Up, Action::Down), "scroll"));
@@ -71,12 +73,12 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
         }
         Mode::EditCustom => {
             v.push(("Enter".into(), "stage"));
-            v.push((esc, "cancel"));
+            v.push((fixed_esc(), "cancel"));
             v.push(("typing".into(), "edits the text"));
         }
         Mode::Filter => {
             v.push(("Enter".into(), "keep filter"));
-            v.push((esc, "clear"));
+            v.push((fixed_esc(), "clear"));
             v.push(("↑↓".into(), "move"));
             v.push(("is:staged bit:N".into(), "quick filters"));
         }

@@ -73,18 +73,27 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditReco
         })
         .collect();
     let n = entries.len();
+    let user = app.user.clone().unwrap_or_default();
+    let (kind, text) = match &error {
+        Some(e) => (StatusKind::Error, crate::text::capitalized(e)),
+        None if n == 0 => (
+            StatusKind::Info,
+            format!("No commit of {user} in the audit log yet"),
+        ),
+        None => (
+            StatusKind::Info,
+            format!(
+                "{} commit(s) of {user} in the audit log; Enter stages the inverse of one",
+                crate::text::thousands(n)
+            ),
+        ),
+    };
     app.mode = Mode::Overlay(Overlay::History {
         entries,
         selected: 0,
         error,
     });
-    let user = app.user.clone().unwrap_or_default();
-    let text = if n == 0 {
-        format!("No commit of {user} in the audit log yet")
-    } else {
-        format!("{n} commit(s) of {user} in the audit log; Enter stages the inverse of one")
-    };
-    set_status(app, StatusKind::Info, text);
+    set_status(app, kind, text);
 }
 
 pub(super) fn on_key(

@@ -335,21 +335,10 @@ fn submit_prompt(app: &mut App, kind: PromptKind, input: Input) -> Vec<Cmd> {
         PromptKind::NewGroup | PromptKind::RenameGroup(_) => {
             super::groups::submit_name(app, kind, input)
         }
-        PromptKind::User if text.starts_with("group_") => {
-            set_status(
-                app,
-                StatusKind::Error,
-                format!(
-                    "{text} is a group conversation, not a user: give the user whose conversations to open (bob or c2c_bob)"
-                ),
-            );
-            app.mode.push(Overlay::Prompt { kind, input });
-            Vec::new()
-        }
-        PromptKind::User => match crate::commands::connect::user_id(&text) {
+        PromptKind::User => match crate::domain::parse_user(&text) {
             Ok(user) => super::loading::open_user(app, user),
             Err(e) => {
-                set_status(app, StatusKind::Error, e.replace("--user: ", "User ID: "));
+                set_status(app, StatusKind::Error, format!("User ID: {e}"));
                 app.mode.push(Overlay::Prompt { kind, input });
                 Vec::new()
             }
@@ -764,22 +753,38 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
     app.stage_changed = true;
     let targets = app.targets();
     let mut staged = 0;
+    let mut unstaged = 0;
     for i in &targets {
         if let Some(c) = app.conversations.get_mut(*i) {
+            let had = c.staged.set.contains(b) || c.staged.clear.contains(b);
             c.staged.want_bit(b, on, c.server.mark.value);
-            staged += usize::from(c.staged.set.contains(b) || c.staged.clear.contains(b));
+            let has = c.staged.set.contains(b) || c.staged.clear.contains(b);
+            staged += usize::from(has);
+            unstaged += usize::from(had && !has);
         }
     }
     let state = if on { "on" } else { "off" };
-    let text = if staged == 0 {
+    let text = if staged == 0 && unstaged > 0 {
+        format!(
+            "Unstaged bit {} on {} of {} selected: back to the server's value ({state})",
+            b.get(),
+            thousands(unstaged),
+            thousands(targets.len())
+        )
+    } else if staged == 0 {
         format!(
             "Bit {} is {state} already on all {} selected: nothing staged",
             b.get(),
             thousands(targets.len())
         )
     } else {
+        let back = if unstaged > 0 {
+            format!(" ({} back to the server's value)", thousands(unstaged))
+        } else {
+            String::new()
+        };
         format!(
-            "Bit {} {state} for {} selected: {} change; {} commits",
+            "Bit {} {state} for {} selected: {} change{back}; {} commits",
             b.get(),
             thousands(targets.len()),
             thousands(staged),

@@ -5,7 +5,6 @@
 use super::keys::Action;
 use super::mode::{Confirm, Mode, Overlay};
 use super::msg::{Cmd, JournalFound};
-use super::requests::RequestKind;
 use super::state::{App, StatusKind};
 use super::update::set_status;
 
@@ -125,18 +124,7 @@ pub(super) fn restore(app: &mut App) -> Vec<Cmd> {
         app.keys.hint(Action::Unstage)
     );
     set_status(app, StatusKind::Ok, text);
-    if unknown.is_empty() {
-        return Vec::new();
-    }
-    let Some(user) = app.user.clone() else {
-        return Vec::new();
-    };
-    let id = app.requests.start(RequestKind::ReadBack, &user);
-    vec![Cmd::ReadBack {
-        id,
-        user,
-        peers: unknown,
-    }]
+    super::commit::read_back(app, unknown)
 }
 
 /// `n` on the offer: the journal is deleted (the empty stage is written).

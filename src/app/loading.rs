@@ -61,11 +61,21 @@ pub(super) fn stop(app: &mut App, id: RequestId) -> Vec<Cmd> {
         app.conn = ConnState::Partial;
         app.rekey_all();
         app.sort_rows();
+        let arrived = r.progress.arrived;
+        let older = app.conversations.len().saturating_sub(arrived);
+        let older = if older > 0 {
+            format!(
+                " ({} more as the load before left them)",
+                crate::text::thousands(older)
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Stopped loading {} after {} page(s): the {} conversation(s) that arrived are shown, the load is incomplete; press {reload} to load everything",
+            "Stopped loading {} after {} page(s): the {} conversation(s) that arrived are shown{older}, the load is incomplete; press {reload} to load everything",
             r.user,
             p.pages,
-            crate::text::thousands(app.conversations.len())
+            crate::text::thousands(arrived)
         )
     } else {
         let open = app.user.clone().unwrap_or_default();
@@ -89,7 +99,7 @@ pub fn still_loading(app: &App) -> Option<String> {
         "Still loading {} ({} page(s), {} conversation(s) so far): staging and committing wait until the load is complete",
         r.user,
         r.progress.load.pages,
-        crate::text::thousands(app.conversations.len())
+        crate::text::thousands(r.progress.arrived)
     ))
 }
 
@@ -174,6 +184,7 @@ fn fresh_row(app: &mut App, id: RequestId, peer: &Peer) -> usize {
     {
         row.seen = id;
         row.server = Conversation::new(peer.clone());
+        app.requests.arrived(id);
     }
     i
 }
@@ -218,7 +229,7 @@ pub(super) fn on_loaded(app: &mut App, id: RequestId, result: Result<(), ApiErro
         format!(
             "Loaded {} conversations of {user} ({} marked or grouped)",
             crate::text::thousands(app.conversations.len()),
-            app.marked_count()
+            crate::text::thousands(app.marked_count())
         ),
     );
     show_startup_warnings(app);

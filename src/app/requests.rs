@@ -33,6 +33,9 @@ pub enum RequestKind {
 pub struct Progress {
     /// Load: pages and rows received.
     pub load: LoadProgress,
+    /// Load: distinct conversations this load has listed so far (a reload keeps the rows
+    /// of the one before; only these are confirmed by it).
+    pub arrived: usize,
     /// Commit: calls and conversations answered, of how many.
     pub done_calls: usize,
     pub total_calls: usize,
@@ -142,6 +145,13 @@ impl Registry {
     }
 
     /// Counts one page of a load.
+    /// Counts a conversation a load lists for the first time.
+    pub fn arrived(&mut self, id: RequestId) {
+        if let Some(r) = self.open.get_mut(&id) {
+            r.progress.arrived += 1;
+        }
+    }
+
     pub fn page(&mut self, id: RequestId, page: &LoadPage) -> Option<LoadProgress> {
         let r = self.open.get_mut(&id)?;
         r.progress.load.add(page);

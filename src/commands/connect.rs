@@ -40,9 +40,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-/// Checks the `--user` argument: a plain user ID (a `c2c_` prefix is accepted and dropped).
+/// Checks the `--user` argument: [`crate::domain::parse_user`].
 pub fn user_id(text: &str) -> Result<String, String> {
-    let text = text.strip_prefix("c2c_").unwrap_or(text);
-    crate::domain::validate_id(text).map_err(|e| format!("--user: {e}"))?;
-    Ok(text.to_owned())
+    crate::domain::parse_user(text).map_err(|e| format!("--user: {e}"))
 }

@@ -760,29 +760,11 @@ pub async fn run_quiet(
     }
 }
 
-/// `mark` input errors with `--json`: the error on stdout too.
-#[derive(Debug, Serialize)]
-struct InputErrorJson {
-    ok: bool,
-    error: ErrorJson,
-}
-
 pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     let parsed = parse_change(&args).and_then(|c| Ok((c, parse_targets(&args)?)));
     let (change, targets) = match parsed {
         Ok(p) => p,
-        Err(message) => {
-            if args.json {
-                let _ = print_json(&InputErrorJson {
-                    ok: false,
-                    error: ErrorJson {
-                        code: None,
-                        message: message.clone(),
-                    },
-                });
-            }
-            return Err(message);
-        }
+        Err(message) => return super::apply::refuse(args.json, message),
     };
     let client = connect::client(&args.conn)?;
     let rt = connect::runtime()?;

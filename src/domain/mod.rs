@@ -13,4 +13,4 @@ pub use marks::{
     BitIndex, BitIndexError, BitKind, MarkSet, StandardMarkError, format_standard_mark,
     parse_standard_mark,
 };
-pub use peer::{IdError, Peer, validate_id};
+pub use peer::{IdError, Peer, parse_user, validate_id};

@@ -25,6 +25,23 @@ pub enum IdError {
     TooLong(String, usize),
     #[error("the ID {0:?} contains a control character or surrounding spaces")]
     BadCharacter(String),
+    #[error(
+        "{0} is a group conversation, not a user: give the user whose conversations to open (bob or c2c_bob; a user whose ID begins with group_ is written c2c_group_…)"
+    )]
+    NotAUser(String),
+}
+
+/// A user as people write one: `bob`, or `c2c_bob` (the conversation ID of a one-to-one
+/// chat with bob). A group conversation ID (`group_…`) is refused, since it names no user;
+/// a user whose ID itself begins with `group_` is written `c2c_group_…`.
+pub fn parse_user(text: &str) -> Result<String, IdError> {
+    let id = match text.strip_prefix("c2c_") {
+        Some(id) => id,
+        None if text.starts_with("group_") => return Err(IdError::NotAUser(text.to_owned())),
+        None => text,
+    };
+    validate_id(id)?;
+    Ok(id.to_owned())
 }
 
 /// Checks a user or group ID the way the server would before a request goes out.
@@ -85,6 +102,19 @@ impl fmt::Display for Peer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_is_written_bare_or_as_its_c2c_conversation() {
+        assert_eq!(parse_user("bob").unwrap(), "bob");
+        assert_eq!(parse_user("c2c_bob").unwrap(), "bob");
+        assert_eq!(parse_user("c2c_group_x").unwrap(), "group_x");
+        assert_eq!(
+            parse_user("group_@TGS#1"),
+            Err(IdError::NotAUser("group_@TGS#1".into()))
+        );
+        assert_eq!(parse_user("c2c_"), Err(IdError::Empty));
+        assert!(matches!(parse_user(" bob"), Err(IdError::BadCharacter(_))));
+    }
 
     #[test]
     fn parses_sdk_conversation_ids() {

@@ -40,7 +40,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     ];
     if !app.selection.is_empty() && !over {
         title.push(Span::styled(
-            format!("→ {} selected ", app.selection.len()),
+            format!(
+                "→ {} selected ",
+                crate::text::thousands(app.selection.len())
+            ),
             theme::guidance(),
         ));
     }

@@ -29,7 +29,7 @@ fn conn(app: &App) -> (String, Style) {
     {
         let p = r.progress.load;
         let (what, rows) = if app.user.as_deref() == Some(r.user.as_str()) {
-            ("loading".to_owned(), app.conversations.len())
+            ("loading".to_owned(), r.progress.arrived)
         } else {
             (format!("opening {}", r.user), p.rows)
         };

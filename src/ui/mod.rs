@@ -36,10 +36,8 @@ pub fn render(frame: &mut Frame, app: &App) {
             app.overlay(),
             Some(crate::app::Overlay::Confirm(crate::app::Confirm::Quit))
         ) {
-            text.push(Line::from(format!(
-                "{} staged edit(s) are not sent (the journal keeps them): press {quit} again to quit",
-                app.staged_count()
-            )));
+            text.extend(overlay::quit_reasons(app).into_iter().map(Line::from));
+            text.push(Line::from(format!("press {quit} again to quit")));
         } else {
             text.push(Line::from(format!("resize it, or press {quit} to quit")));
         }

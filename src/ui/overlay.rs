@@ -172,33 +172,37 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
 }
 
+/// What a quit now would lose, one sentence a line (the quit question's, on any screen).
+pub fn quit_reasons(app: &App) -> Vec<String> {
+    let staged = app.staged_count();
+    let mut lines = Vec::new();
+    if let Some(r) = app
+        .requests
+        .committing()
+        .and_then(|id| app.requests.get(id))
+    {
+        lines.push(format!(
+            "A commit of {} conversation(s) is in flight: quitting now loses its answers.",
+            thousands(r.progress.total_items)
+        ));
+    } else if staged > 0 {
+        lines.push(format!(
+            "{} conversation(s) have staged edits that were not sent.",
+            thousands(staged)
+        ));
+    } else if app.busy() {
+        lines.push("A request is still in flight.".to_owned());
+    }
+    if staged > 0 && app.journal_active {
+        lines.push("The journal keeps the staged edits for the next start.".to_owned());
+    }
+    lines
+}
+
 fn confirm(frame: &mut Frame, area: Rect, app: &App, what: Confirm) {
     let text = match what {
         Confirm::Quit => {
-            let staged = app.staged_count();
-            let mut lines = Vec::new();
-            if let Some(r) = app
-                .requests
-                .committing()
-                .and_then(|id| app.requests.get(id))
-            {
-                lines.push(Line::from(format!(
-                    "A commit of {} conversation(s) is in flight: quitting now loses its answers.",
-                    thousands(r.progress.total_items)
-                )));
-            } else if staged > 0 {
-                lines.push(Line::from(format!(
-                    "{} conversation(s) have staged edits that were not sent.",
-                    thousands(staged)
-                )));
-            } else if app.busy() {
-                lines.push(Line::from("A request is still in flight."));
-            }
-            if staged > 0 && app.journal_active {
-                lines.push(Line::from(
-                    "The journal keeps the staged edits for the next start.",
-                ));
-            }
+            let mut lines: Vec<Line> = quit_reasons(app).into_iter().map(Line::from).collect();
             lines.push(Line::from("Quit anyway? y = quit, n = stay"));
             lines
         }

@@ -39,7 +39,7 @@ pub fn labels() -> BTreeMap<u8, String> {
         .collect()
 }
 
-fn session_item(
+pub fn session_item(
     peer: Peer,
     time: u64,
     top: bool,

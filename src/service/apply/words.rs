@@ -82,7 +82,6 @@ impl Plan {
     }
 }
 
-
 /// A bit as people read it: `0 (favorite)`, `5 (reserved)`, `32 (VIP)` with a label, `40`.
 pub fn bit_name(bit: BitIndex, labels: &BTreeMap<u8, String>) -> String {
     let word = match bit.kind() {
