@@ -1103,6 +1103,48 @@ async fn a_large_user_is_browsable_while_it_loads_and_staging_waits_for_the_end(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_staged_after_a_stopped_load_are_journalled() {
+    let emu = emulator::spawn(EmulatorConfig {
+        seed: Seed::Demo {
+            conversations: 3000,
+        },
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::new(emu.client_config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sdkappid = emu.config.sdkappid;
+    let mut h = start_with_data_dir(&emu, &client, dir.path());
+    let mut frames = h.frames.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        {
+            let f = frames.borrow_and_update();
+            if f.in_flight > 0 && f.screen.contains("page(s)") && f.screen.contains("@ ") {
+                break;
+            }
+        }
+        tokio::time::timeout_at(deadline, frames.changed())
+            .await
+            .expect("rows while loading")
+            .unwrap();
+    }
+    h.key(KeyCode::Esc);
+    h.wait_for("stopped", |s| s.contains("Stopped loading alice"))
+        .await;
+    h.key(KeyCode::Char(' '));
+    h.wait_for("staged", |s| s.contains("1 staged")).await;
+    eventually("the edit journalled", || {
+        convmark::journal::load(dir.path(), sdkappid, DEMO_USER).is_ok_and(|j| j.len() == 1)
+    })
+    .await;
+    h.quit().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_that_cannot_be_opened_leaves_the_open_one_on_screen() {
     let emu = emulator(Edition::Ultimate).await;
     let client = Client::new(emu.client_config()).unwrap();

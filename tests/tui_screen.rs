@@ -185,6 +185,18 @@ fn read_only_advertises_no_editing() {
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("read-only: viewing only"), "{s}");
     assert!(!s.contains("add/remove"), "{s}");
+    // the history can be read, but offers no inverse to stage
+    keys(&mut app, [key(KeyCode::Esc)]);
+    update(
+        &mut app,
+        Msg::HistoryLoaded {
+            user: "alice".into(),
+            result: Ok(Vec::new()),
+        },
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("History of alice"), "{s}");
+    assert!(!s.contains("stages the inverse"), "{s}");
 }
 
 #[test]
@@ -276,11 +288,16 @@ fn n_and_f_jump_to_the_next_staged_and_failed_rows_and_the_position_shows() {
     keys(&mut app, [ch('g')]);
     keys(&mut app, [ch('n')]);
     assert_eq!(app.current().unwrap().peer(), &Peer::User("dave".into()));
+    assert_eq!(status(&app), "Next staged: c2c_dave");
     keys(&mut app, [ch('n')]);
     assert_eq!(
         app.current().unwrap().peer(),
         &Peer::User("dave".into()),
         "wraps to itself"
+    );
+    assert_eq!(
+        status(&app),
+        "c2c_dave is the only staged conversation shown"
     );
     keys(&mut app, [ch('f')]);
     assert!(
@@ -317,6 +334,13 @@ fn the_preview_stops_scrolling_at_its_end_and_page_up_brings_it_back() {
     assert_eq!(usize::from(*scroll), max, "at the end, not past it");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("]}"), "the last lines show: {s}");
+    // and the last one is the box's last row: no blank rows after the end
+    let lines: Vec<&str> = s.lines().collect();
+    let end = lines.iter().rposition(|l| l.contains("]}")).unwrap();
+    assert!(
+        lines[end + 1].contains('└'),
+        "the border follows the end: {s}"
+    );
     keys(&mut app, [key(KeyCode::PageUp)]);
     let Some(Overlay::Preview { scroll, .. }) = app.overlay() else {
         panic!()
@@ -383,12 +407,16 @@ fn the_staged_overlay_lists_old_and_new_in_words_and_drops_one_or_all() {
     // x drops the one under the cursor
     keys(&mut app, [ch('x')]);
     assert_eq!(app.staged_count(), 1);
-    // X asks first, y drops all
+    // X asks first; n goes back to the overlay, y drops all
     keys(&mut app, [ch('X')]);
     assert!(matches!(
         app.overlay(),
-        Some(Overlay::Confirm(Confirm::DropAll))
+        Some(Overlay::Confirm(Confirm::DropAll { .. }))
     ));
+    keys(&mut app, [ch('n')]);
+    assert!(matches!(app.overlay(), Some(Overlay::Staged { .. })));
+    assert_eq!(app.staged_count(), 1);
+    keys(&mut app, [ch('X')]);
     keys(&mut app, [ch('y')]);
     assert_eq!(app.staged_count(), 0);
 }
@@ -561,4 +589,47 @@ fn cjk_and_emoji_labels_are_cut_by_display_width_in_the_grid() {
             assert!(lines[row + 1].contains('…'), "{s}");
         }
     }
+}
+
+#[test]
+fn the_list_bar_runs_its_whole_width_and_the_bottom_border_drops_whole_parts() {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut app = loaded_app(1000);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    // the cursor row is reversed up to the list's right edge, not only where it has text
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let text = convmark::ui::buffer_text(&buffer);
+    let row = text.lines().position(|l| l.contains('›')).unwrap() as u16;
+    let list_edge = (1..80u16)
+        .find(|x| ["│", "║", "█"].contains(&buffer[(*x, row)].symbol()))
+        .unwrap();
+    let bar = convmark::ui::theme::selected();
+    for x in 1..list_edge {
+        assert!(
+            buffer[(x, row)]
+                .style()
+                .add_modifier
+                .contains(bar.add_modifier),
+            "cell {x} of the cursor row: {text}"
+        );
+    }
+    // a selection of every row with many staged: the border keeps whole words
+    keys(&mut app, [ch('V'), key(KeyCode::Tab), ch(' ')]);
+    let s = screen(&mut app, 80, 24);
+    let border = s.lines().find(|l| l.contains("selected")).unwrap();
+    assert!(border.contains("◆ 1,007 selected"), "{border}");
+    assert!(border.contains(" 1/1,007 "), "{border}");
+    let words: Vec<&str> = border.split_whitespace().collect();
+    assert!(
+        words.iter().all(|w| !["sta", "stag", "stage"].contains(w)),
+        "no word is cut: {border}"
+    );
 }

@@ -123,6 +123,14 @@ fn while_editing_printable_keys_type_and_never_trigger_commands() {
 }
 
 #[test]
+fn a_pasted_line_break_or_tab_becomes_a_space() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [key(KeyCode::Enter)]);
+    update(&mut app, Msg::Paste("line1\r\nline2\ttab\u{7}!".into()));
+    assert_eq!(app.custom_input.value(), "line1 line2 tab!");
+}
+
+#[test]
 fn a_257_byte_custom_mark_is_not_staged() {
     let mut app = loaded_app(0);
     keys(&mut app, [key(KeyCode::Enter)]);
@@ -253,10 +261,27 @@ fn per_item_results_clear_successes_keep_failures_and_read_back() {
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("ResultCode 51008"), "{}", status.text);
     assert!(app.requests.committing().is_none());
-    match cmds.as_slice() {
-        [Cmd::ReadBack { peers, .. }] => assert_eq!(peers.len(), 2),
+    let read_back = match cmds.as_slice() {
+        [Cmd::ReadBack { id, peers, .. }] => {
+            assert_eq!(peers.len(), 2);
+            *id
+        }
         other => panic!("{other:?}"),
-    }
+    };
+    // the read-back's count joins the result, on the status line and in the message log
+    update(
+        &mut app,
+        Msg::ReadBack {
+            id: read_back,
+            result: Ok(convmark::app::Records {
+                records: Vec::new(),
+                groups: Vec::new(),
+            }),
+        },
+    );
+    let status = app.status.clone().unwrap().text;
+    assert!(status.ends_with(" · read back 0"), "{status}");
+    assert_eq!(app.messages.last().unwrap().text, status);
 }
 
 #[test]
@@ -597,6 +622,26 @@ fn space_twice_on_a_selection_says_it_unstaged() {
     assert_eq!(
         status,
         format!("Unstaged bit 48 on {n} of {n} selected: back to the server's value (off)")
+    );
+}
+
+#[test]
+fn space_again_with_the_cursor_outside_the_selection_says_nothing_new() {
+    let mut app = loaded_app(0);
+    // bob, the standup group and carol selected; the cursor on dave, outside the selection
+    keys(
+        &mut app,
+        [ch('g'), ch('v'), ch('v'), ch('v'), key(KeyCode::Tab)],
+    );
+    keys(&mut app, [ch(' ')]);
+    // bit 0 on for all three: bob has it already
+    assert_eq!(app.staged_count(), 2);
+    keys(&mut app, [ch(' ')]);
+    assert_eq!(app.staged_count(), 2);
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.starts_with("Bit 0 is on already on all 3 selected (2 of them staged): nothing new"),
+        "{status}"
     );
 }
 

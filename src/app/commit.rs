@@ -75,6 +75,8 @@ pub fn preview(app: &App) -> String {
         out.push_str(&items.join(",\n"));
         out.push_str("\n]}\n\n");
     }
+    // the last line is the last call's `]}`: scrolling to the end shows no blank rows
+    out.truncate(out.trim_end().len());
     out
 }
 
@@ -292,9 +294,7 @@ pub(super) fn on_read_back(app: &mut App, id: RequestId, result: Result<Records,
                     app.rekey(i);
                 }
             }
-            if let Some(s) = &mut app.status {
-                s.text.push_str(&format!(" · read back {}", records.len()));
-            }
+            app.extend_status(&format!(" · read back {}", records.len()));
         }
         Err(e) => {
             let reload = app.keys.hint(Action::Reload);

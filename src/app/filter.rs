@@ -98,6 +98,11 @@ impl Filter {
                     }
                 }
             } else if let Some(n) = lower.strip_prefix("bit:") {
+                if n.is_empty() {
+                    // `bit:` still being typed
+                    filter.incomplete = true;
+                    continue;
+                }
                 match n.parse::<i64>().ok().and_then(|n| BitIndex::new(n).ok()) {
                     Some(b) => Test::Bit(b),
                     None => {
@@ -177,6 +182,8 @@ mod tests {
                 .contains("is:staged")
         );
         assert!(Filter::parse("bit:64").error.unwrap().contains("0..=63"));
+        let typing = Filter::parse("bit:");
+        assert!(typing.error.is_none() && typing.incomplete);
         let typing = Filter::parse("is:sta");
         assert!(typing.error.is_none() && typing.incomplete);
         assert!(Filter::parse("  ").is_empty());

@@ -83,8 +83,13 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditReco
         None => (
             StatusKind::Info,
             format!(
-                "{} commit(s) of {user} in the audit log; Enter stages the inverse of one",
-                crate::text::thousands(n)
+                "{} commit(s) of {user} in the audit log{}",
+                crate::text::thousands(n),
+                if app.session.read_only {
+                    " (read-only: nothing can be staged)"
+                } else {
+                    "; Enter stages the inverse of one"
+                }
             ),
         ),
     };

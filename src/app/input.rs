@@ -300,13 +300,19 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }
                 Confirm::RestoreJournal => Vec::new(),
                 Confirm::DeleteGroup(id) => super::groups::delete(app, id),
-                Confirm::DropAll => {
+                Confirm::DropAll { .. } => {
                     drop_all(app);
                     Vec::new()
                 }
             },
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 set_status(app, StatusKind::Info, "Cancelled");
+                if let Confirm::DropAll {
+                    from_staged: Some(selected),
+                } = what
+                {
+                    app.mode.push(Overlay::Staged { selected });
+                }
                 Vec::new()
             }
             _ => {
@@ -481,7 +487,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             if app.staged_count() == 0 {
                 set_status(app, StatusKind::Info, "Nothing is staged");
             } else {
-                app.mode = Mode::Overlay(Overlay::Confirm(Confirm::DropAll));
+                app.mode = Mode::Overlay(Overlay::Confirm(Confirm::DropAll { from_staged: None }));
             }
         }
         Action::Commit => return super::commit::start(app),
@@ -636,9 +642,23 @@ fn jump(app: &mut App, pred: impl Fn(&super::state::Row) -> bool, what: &str) {
     });
     match found {
         Some(pos) => {
+            let wrapped = pos <= app.selected;
+            let only = pos == app.selected;
             app.selected = pos;
             app.scroll_to_selected();
             app.focus = Focus::List;
+            let peer = app
+                .current()
+                .map(|c| c.peer().to_string())
+                .unwrap_or_default();
+            let text = if only {
+                format!("{peer} is the only {what} conversation shown")
+            } else if wrapped {
+                format!("Next {what}: {peer} (from the top again)")
+            } else {
+                format!("Next {what}: {peer}")
+            };
+            set_status(app, StatusKind::Info, text);
         }
         None => set_status(
             app,
@@ -754,17 +774,29 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
     let targets = app.targets();
     let mut staged = 0;
     let mut unstaged = 0;
+    let mut flipped = 0;
     for i in &targets {
         if let Some(c) = app.conversations.get_mut(*i) {
             let had = c.staged.set.contains(b) || c.staged.clear.contains(b);
+            let was = c.effective().contains(b);
             c.staged.want_bit(b, on, c.server.mark.value);
             let has = c.staged.set.contains(b) || c.staged.clear.contains(b);
             staged += usize::from(has);
             unstaged += usize::from(had && !has);
+            flipped += usize::from(was != c.effective().contains(b));
         }
     }
     let state = if on { "on" } else { "off" };
-    let text = if staged == 0 && unstaged > 0 {
+    let text = if flipped == 0 && staged > 0 {
+        // the cursor is outside the selection: the same Space again changes nothing
+        format!(
+            "Bit {} is {state} already on all {} selected ({} of them staged): nothing new; {} commits",
+            b.get(),
+            thousands(targets.len()),
+            thousands(staged),
+            app.keys.hint(Action::Commit)
+        )
+    } else if staged == 0 && unstaged > 0 {
         format!(
             "Unstaged bit {} on {} of {} selected: back to the server's value ({state})",
             b.get(),

@@ -85,7 +85,12 @@ pub(super) fn stop(app: &mut App, id: RequestId) -> Vec<Cmd> {
         format!("Stopped opening {}; {open} stays open", r.user)
     };
     set_status(app, StatusKind::Info, text);
-    vec![Cmd::Abort { ids: vec![id] }]
+    let mut cmds = vec![Cmd::Abort { ids: vec![id] }];
+    if shown {
+        // what arrived can be staged now: the journal keeps it (and an older one is offered)
+        cmds.extend(super::journal::check(app));
+    }
+    cmds
 }
 
 /// Staging waits for the load: the reason, when a load is in flight.

@@ -16,8 +16,9 @@ pub enum Confirm {
     RestoreJournal,
     /// Delete the conversation group with this ID (sent at once, not staged).
     DeleteGroup(u64),
-    /// Drop every staged edit.
-    DropAll,
+    /// Drop every staged edit; asked from the staged overlay (its row then), "no" goes back
+    /// there.
+    DropAll { from_staged: Option<usize> },
 }
 
 /// What a one-line prompt asks for.

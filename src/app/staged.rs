@@ -68,7 +68,9 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Cmd> 
             }
         }
         Some(Action::DropAll) => {
-            app.mode = Mode::Overlay(Overlay::Confirm(Confirm::DropAll));
+            app.mode = Mode::Overlay(Overlay::Confirm(Confirm::DropAll {
+                from_staged: Some(selected),
+            }));
             return Vec::new();
         }
         Some(Action::Back | Action::Staged | Action::Quit) => return Vec::new(),

@@ -653,6 +653,20 @@ impl App {
         self.status = Some(Status { kind, text });
     }
 
+    /// Adds to the message on the status line (a read-back after a commit's result), in the
+    /// message log too.
+    pub fn extend_status(&mut self, more: &str) {
+        let Some(status) = &mut self.status else {
+            return;
+        };
+        if let Some(entry) = self.messages.last_mut()
+            && entry.text == status.text
+        {
+            entry.text.push_str(more);
+        }
+        status.text.push_str(more);
+    }
+
     /// Appends a message to the log only, leaving the status line as it is.
     pub fn log(&mut self, kind: StatusKind, text: String) {
         if self.messages.len() >= MESSAGE_LOG_LEN {

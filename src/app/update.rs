@@ -28,8 +28,18 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => {
-            for c in text.chars().filter(|c| !c.is_control()) {
-                on_text_input(app, InputRequest::InsertChar(c));
+            // the fields are one line: a line break or a tab becomes a space (words stay
+            // apart), other control characters are left out
+            let text = text.replace("\r\n", "\n");
+            for c in text.chars() {
+                let c = if matches!(c, '\n' | '\r' | '\t') {
+                    ' '
+                } else {
+                    c
+                };
+                if !c.is_control() {
+                    on_text_input(app, InputRequest::InsertChar(c));
+                }
             }
             Vec::new()
         }

@@ -29,6 +29,8 @@ pub enum IdError {
         "{0} is a group conversation, not a user: give a user ID (bob or c2c_bob; a user whose ID begins with group_ is written c2c_group_…)"
     )]
     NotAUser(String),
+    #[error("the user ID is empty: give a user ID (bob or c2c_bob)")]
+    EmptyUser,
 }
 
 /// A user as people write one: `bob`, or `c2c_bob` (the conversation ID of a one-to-one
@@ -40,6 +42,9 @@ pub fn parse_user(text: &str) -> Result<String, IdError> {
         None if text.starts_with("group_") => return Err(IdError::NotAUser(text.to_owned())),
         None => text,
     };
+    if id.is_empty() {
+        return Err(IdError::EmptyUser);
+    }
     validate_id(id)?;
     Ok(id.to_owned())
 }
@@ -112,7 +117,8 @@ mod tests {
             parse_user("group_@TGS#1"),
             Err(IdError::NotAUser("group_@TGS#1".into()))
         );
-        assert_eq!(parse_user("c2c_"), Err(IdError::Empty));
+        assert_eq!(parse_user("c2c_"), Err(IdError::EmptyUser));
+        assert_eq!(parse_user(""), Err(IdError::EmptyUser));
         assert!(matches!(parse_user(" bob"), Err(IdError::BadCharacter(_))));
     }
 

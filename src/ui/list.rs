@@ -119,6 +119,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .borders(Borders::ALL)
         .border_style(theme::border(focused))
         .title(Span::styled(title, theme::title()));
+    // the row position on the right; the parts on the left drop whole where it leaves no room
+    let position = (!app.visible.is_empty()).then(|| {
+        format!(
+            " {}/{} ",
+            thousands(app.selected + 1),
+            thousands(app.visible.len())
+        )
+    });
+    let left_box = area.width.saturating_sub(
+        position
+            .as_deref()
+            .map_or(0, |p| crate::text::width(p) as u16),
+    );
     if app.filtering() || !app.filter.value().is_empty() {
         let cursor = if app.filtering() { "▏" } else { "" };
         block = block.title_bottom(Line::from(vec![
@@ -126,36 +139,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw(format!("{}{cursor} ", app.filter.value())),
         ]));
     } else if !app.selection.is_empty() {
-        let staged = if app.staged_count() > 0 {
-            format!("· {} staged ", thousands(app.staged_count()))
-        } else {
-            String::new()
-        };
-        block = block.title_bottom(Span::styled(
-            format!(" ◆ {} selected {staged}", thousands(app.selection.len())),
+        let mut parts = vec![Span::styled(
+            format!(" ◆ {} selected ", thousands(app.selection.len())),
             theme::guidance(),
-        ));
+        )];
+        if app.staged_count() > 0 {
+            parts.push(Span::styled(
+                format!("· {} staged ", thousands(app.staged_count())),
+                theme::guidance(),
+            ));
+        }
+        block = block.title_bottom(super::title(parts, left_box));
     } else if app.staged_count() > 0 {
-        block = block.title_bottom(Span::styled(
-            format!(
-                " {} staged · {} commits ",
-                thousands(app.staged_count()),
-                app.keys.hint(crate::app::Action::Commit)
+        let parts = vec![
+            Span::styled(
+                format!(" {} staged ", thousands(app.staged_count())),
+                theme::staged(),
             ),
-            theme::staged(),
-        ));
+            Span::styled(
+                format!("· {} commits ", app.keys.hint(crate::app::Action::Commit)),
+                theme::staged(),
+            ),
+        ];
+        block = block.title_bottom(super::title(parts, left_box));
     }
-    if !app.visible.is_empty() {
+    if let Some(position) = position {
         block = block.title_bottom(
-            Line::from(Span::styled(
-                format!(
-                    " {}/{} ",
-                    thousands(app.selected + 1),
-                    thousands(app.visible.len())
-                ),
-                theme::muted(),
-            ))
-            .alignment(Alignment::Right),
+            Line::from(Span::styled(position, theme::muted())).alignment(Alignment::Right),
         );
     }
     let inner = block.inner(area);
@@ -219,6 +229,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             line.push_span(Span::raw(fit(c.effective_custom(), cols.custom)));
         }
         if selected {
+            // the bar runs the whole width of the list, not only the cells with text
+            let used = line.width();
+            let full = usize::from(inner.width);
+            if used < full {
+                line.push_span(Span::raw(" ".repeat(full - used)));
+            }
             line = line.style(if focused {
                 theme::selected()
             } else {

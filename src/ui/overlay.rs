@@ -238,7 +238,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, what: Confirm) {
                 Line::from("y = delete, n = keep"),
             ]
         }
-        Confirm::DropAll => vec![
+        Confirm::DropAll { .. } => vec![
             Line::from(format!(
                 "Drop the staged edits of all {} conversation(s)?",
                 thousands(app.staged_count())
@@ -251,7 +251,7 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, what: Confirm) {
     let title = match what {
         Confirm::RestoreJournal => "Journal",
         Confirm::DeleteGroup(_) => "Delete group",
-        Confirm::DropAll => "Drop staged edits",
+        Confirm::DropAll { .. } => "Drop staged edits",
         _ => "Confirm",
     };
     let inner = popup(frame, r, title);
@@ -406,8 +406,13 @@ fn history(
         frame,
         r,
         &format!(
-            "History of {}: audited commits, newest first · Enter stages the inverse · {} closes",
+            "History of {}: audited commits, newest first{} · {} closes",
             app.user.as_deref().unwrap_or("?"),
+            if app.session.read_only {
+                ""
+            } else {
+                " · Enter stages the inverse"
+            },
             app.keys.hint(Action::Back)
         ),
     );
