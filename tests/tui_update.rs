@@ -140,6 +140,17 @@ fn a_257_byte_custom_mark_is_not_staged() {
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("257 bytes"), "{}", status.text);
     assert_eq!(app.staged_count(), 0);
+    // one character off: the refusal leaves the status line, and Enter stages it
+    keys(&mut app, [key(KeyCode::Backspace)]);
+    assert!(
+        app.status
+            .as_ref()
+            .is_none_or(|s| s.kind != StatusKind::Error),
+        "{:?}",
+        app.status
+    );
+    keys(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.staged_count(), 1);
 }
 
 #[test]

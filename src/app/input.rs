@@ -74,6 +74,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }
                 _ => {
                     app.custom_input.handle_event(&Event::Key(key));
+                    clear_fixed_custom_error(app);
                 }
             }
             Vec::new()
@@ -130,11 +131,27 @@ pub(super) fn on_text_input(app: &mut App, req: InputRequest) {
         input.handle(req);
     } else if app.editing_custom() {
         app.custom_input.handle(req);
+        clear_fixed_custom_error(app);
     } else if app.filtering() {
         app.filter.handle(req);
         app.refilter();
     }
 }
+
+/// A refusal to stage the custom mark ("Not staged: … 360 bytes") leaves the status line
+/// once the text has been edited into a mark that can be staged.
+fn clear_fixed_custom_error(app: &mut App) {
+    let refused = app
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Error && s.text.starts_with(CUSTOM_REFUSED));
+    if refused && CustomMark::new(app.custom_input.value().to_owned()).is_ok() {
+        app.status = None;
+    }
+}
+
+/// How a refused custom mark's message begins.
+const CUSTOM_REFUSED: &str = "Not staged: ";
 
 /// The filter's error on the status line while it lasts (not logged per keystroke: the log
 /// gets it when the filter is kept with Enter), cleared once the text is valid again.
@@ -854,7 +871,7 @@ fn stage_custom(app: &mut App) {
     let mark = match CustomMark::new(text) {
         Ok(m) => m,
         Err(e) => {
-            set_status(app, StatusKind::Error, format!("Not staged: {e}"));
+            set_status(app, StatusKind::Error, format!("{CUSTOM_REFUSED}{e}"));
             return;
         }
     };
