@@ -1044,10 +1044,10 @@ async fn the_history_overlay_stages_the_inverse_of_a_commit_which_restores_the_s
     emu.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_large_user_is_browsable_while_it_loads_and_staging_waits_for_the_end() {
-    // 30 pages of get_list at 150 ms each: the first rows show long before the last page
-    let emu = emulator::spawn(EmulatorConfig {
+/// 3,004 conversations of alice and 150 ms a call: 30 pages of get_list, so the first rows
+/// show long before the last page.
+async fn slow_large_emulator() -> RunningEmulator {
+    emulator::spawn(EmulatorConfig {
         seed: Seed::Demo {
             conversations: 3000,
         },
@@ -1055,24 +1055,35 @@ async fn a_large_user_is_browsable_while_it_loads_and_staging_waits_for_the_end(
         ..Default::default()
     })
     .await
-    .unwrap();
-    let client = Client::new(emu.client_config()).unwrap();
-    let h = start_demo(&emu, &client, 80, 24);
-    // rows and the progress while the load is in flight
+    .unwrap()
+}
+
+/// Waits for a frame with rows and the load's progress while the load is still in flight.
+async fn rows_while_loading(h: &Harness) -> String {
     let mut frames = h.frames.clone();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let screen = loop {
+    loop {
         {
             let f = frames.borrow_and_update();
             if f.in_flight > 0 && f.screen.contains("page(s)") && f.screen.contains("@ ") {
-                break f.screen.clone();
+                return f.screen.clone();
             }
         }
         tokio::time::timeout_at(deadline, frames.changed())
             .await
             .expect("rows while loading")
             .unwrap();
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_user_is_browsable_while_it_loads_and_staging_waits_for_the_end() {
+    let emu = slow_large_emulator().await;
+    let client = Client::new(emu.client_config()).unwrap();
+    let h = start_demo(&emu, &client, 80, 24);
+    // rows and the progress while the load is in flight
+    let screen = rows_while_loading(&h).await;
+    let mut frames = h.frames.clone();
     assert!(screen.contains("loading"), "{screen}");
     assert!(!screen.contains("no conversations"), "{screen}");
     // a key that would stage says why it waits
@@ -1104,33 +1115,12 @@ async fn a_large_user_is_browsable_while_it_loads_and_staging_waits_for_the_end(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_staged_after_a_stopped_load_are_journalled() {
-    let emu = emulator::spawn(EmulatorConfig {
-        seed: Seed::Demo {
-            conversations: 3000,
-        },
-        latency: Duration::from_millis(150),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let emu = slow_large_emulator().await;
     let client = Client::new(emu.client_config()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sdkappid = emu.config.sdkappid;
     let mut h = start_with_data_dir(&emu, &client, dir.path());
-    let mut frames = h.frames.clone();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        {
-            let f = frames.borrow_and_update();
-            if f.in_flight > 0 && f.screen.contains("page(s)") && f.screen.contains("@ ") {
-                break;
-            }
-        }
-        tokio::time::timeout_at(deadline, frames.changed())
-            .await
-            .expect("rows while loading")
-            .unwrap();
-    }
+    rows_while_loading(&h).await;
     h.key(KeyCode::Esc);
     h.wait_for("stopped", |s| s.contains("Stopped loading alice"))
         .await;
