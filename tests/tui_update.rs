@@ -1043,3 +1043,19 @@ fn a_reload_counts_the_rows_it_listed_not_the_rows_it_kept() {
         "{status}"
     );
 }
+
+#[test]
+fn a_commit_after_a_stopped_load_says_the_server_checks_the_limit() {
+    let mut app = loaded_app(0);
+    app.conn = convmark::app::ConnState::Partial;
+    keys(&mut app, [ch(' ')]);
+    let cmds = keys(&mut app, [ch('c')]);
+    assert!(matches!(cmds.as_slice(), [Cmd::Commit { .. }]), "{cmds:?}");
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.ends_with(
+            "the user is partly loaded, so the server checks the 1,000 limit (51008 beyond it)"
+        ),
+        "{status}"
+    );
+}

@@ -129,11 +129,17 @@ pub(super) fn start(app: &mut App) -> Vec<Cmd> {
         r.progress.total_calls = calls;
         r.progress.total_items = total;
     }
+    // after a stopped load the marked count is a lower bound: the server has the last word
+    let partly = if app.conn == super::state::ConnState::Partial {
+        "; the user is partly loaded, so the server checks the 1,000 limit (51008 beyond it)"
+    } else {
+        ""
+    };
     set_status(
         app,
         StatusKind::Info,
         format!(
-            "Committing {} conversation(s) in {calls} call(s)… ({} cancels the calls not yet sent)",
+            "Committing {} conversation(s) in {calls} call(s)… ({} cancels the calls not yet sent){partly}",
             thousands(total),
             app.keys.hint(Action::Back)
         ),
