@@ -331,6 +331,55 @@ async fn an_add_whose_every_answer_is_lost_is_settled_by_a_re_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mark_whose_every_answer_is_lost_is_settled_by_a_re_read() {
+    let (emu, proxy) = world().await;
+    let bob = Peer::User("bob".into());
+    let bits = |emu: &RunningEmulator| {
+        emu.with_state(|s| s.user("alice").unwrap().record(&bob).map_or(0, |r| r.mark))
+    };
+    // every try is applied and its answer lost: the re-read shows the change, so it is
+    // reported as applied, and audited (so that undo can revert it)
+    assert_eq!(bits(&emu) & (1 << 41), 0);
+    for _ in 0..4 {
+        emu.inject_fault(Endpoint::MarkContact, Fault::AppliedDrop);
+    }
+    let run = cli(
+        &proxy,
+        &["mark", "--user", "alice", "--to", "bob", "--set", "41", "--json"],
+    )
+    .await;
+    assert_eq!(calls(&proxy, "mark_contact"), 4, "{run}");
+    assert_eq!(run.code, 0, "{run}");
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["ok"], true, "{run}");
+    assert_eq!(
+        v["results"][0]["result_info"],
+        convmark::service::commit::APPLIED_ANSWER_LOST,
+        "{run}"
+    );
+    assert_ne!(bits(&emu) & (1 << 41), 0);
+    let lines = audit_lines(&run);
+    assert_eq!(lines.len(), 1, "{run}");
+    assert_eq!(lines[0]["set"], serde_json::json!([41]));
+
+    // every try times out and none is applied: the re-read shows it unchanged, and only
+    // then does the output say "not changed"
+    for _ in 0..4 {
+        emu.inject_fault(Endpoint::MarkContact, Fault::Slow);
+    }
+    let run = cli(&proxy, &["mark", "--user", "alice", "--to", "bob", "--set", "42"]).await;
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("1 conversation(s) not changed, the call failed: the request timed out"),
+        "{run}"
+    );
+    assert_eq!(bits(&emu) & (1 << 42), 0);
+    assert!(audit_lines(&run).is_empty(), "{run}");
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_that_timed_out_unapplied_is_reported_as_not_created() {
     let (emu, proxy) = world().await;
     let before = groups(&emu);

@@ -169,6 +169,7 @@ pub async fn commit_as(
         });
     }
     drop(answers);
+    confirm_lost_answers(client, plans, &mut outcomes).await;
     let items: Vec<CommitItem> = plans
         .iter()
         .enumerate()
@@ -194,6 +195,74 @@ pub async fn commit_as(
         calls_sent: sent,
         calls_not_sent: not_sent,
         audit_error,
+    }
+}
+
+/// What a lost answer's re-read says when the server holds what was sent.
+pub const APPLIED_ANSWER_LOST: &str =
+    "the answer was lost, but a re-read shows the change on the server";
+
+/// A call that failed after it was sent (timeout, connection lost, gateway fault) may have
+/// been applied. Its conversations are read again: where the server holds what was sent,
+/// the change is applied (and audited, so it can be undone); where it does not, it was not
+/// applied and the failure stands; where the re-read fails too, the outcome is unknown.
+async fn confirm_lost_answers(
+    client: &Client,
+    plans: &[MarkPlan],
+    outcomes: &mut HashMap<(usize, Peer), ItemOutcome>,
+) {
+    for (i, plan) in plans.iter().enumerate() {
+        let lost: Vec<&PlannedChange> = plan
+            .changes
+            .iter()
+            .filter(|p| {
+                matches!(
+                    outcomes.get(&(i, p.change.peer.clone())),
+                    Some(ItemOutcome::CallFailed(e)) if e.may_have_applied()
+                )
+            })
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        let peers: Vec<Peer> = lost.iter().map(|p| p.change.peer.clone()).collect();
+        let read = super::load::search(client, &plan.user, &peers).await;
+        tracing::info!(
+            user = %plan.user,
+            conversations = peers.len(),
+            read = read.is_ok(),
+            "mark_contact answer lost: re-read"
+        );
+        for p in lost {
+            let key = (i, p.change.peer.clone());
+            let Some(ItemOutcome::CallFailed(call)) = outcomes.get(&key).cloned() else {
+                continue;
+            };
+            let outcome = match &read {
+                Err(e) => ItemOutcome::Unknown {
+                    call,
+                    read: e.clone(),
+                },
+                Ok((records, _)) => {
+                    let record = records.get(&p.change.peer);
+                    let mut left = p.change.edit.clone();
+                    left.rebase(
+                        record.map_or(crate::domain::MarkSet::EMPTY, |r| r.standard_mark.value),
+                        record.and_then(|r| r.custom_mark.as_deref()).unwrap_or(""),
+                    );
+                    if left.is_empty() {
+                        ItemOutcome::Answered {
+                            code: 0,
+                            info: APPLIED_ANSWER_LOST.into(),
+                        }
+                    } else {
+                        // not applied: "not changed" is true
+                        ItemOutcome::CallFailed(call)
+                    }
+                }
+            };
+            outcomes.insert(key, outcome);
+        }
     }
 }
 

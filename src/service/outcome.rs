@@ -16,6 +16,9 @@ pub enum ItemOutcome {
     Missing,
     /// Not sent: the commit was cancelled before this call went out.
     NotSent,
+    /// The call failed after it was sent (its answer was lost) and the re-read that would
+    /// tell whether the change was applied failed too: nobody knows.
+    Unknown { call: ApiError, read: ApiError },
 }
 
 impl ItemOutcome {
@@ -38,7 +41,7 @@ impl ItemOutcome {
     pub fn code(&self) -> Option<i64> {
         match self {
             ItemOutcome::Answered { code, .. } => Some(*code),
-            ItemOutcome::CallFailed(e) => e.code(),
+            ItemOutcome::CallFailed(e) | ItemOutcome::Unknown { call: e, .. } => e.code(),
             ItemOutcome::Missing | ItemOutcome::NotSent => None,
         }
     }
@@ -50,6 +53,7 @@ impl ItemOutcome {
             ItemOutcome::CallFailed(e) => e.describe(),
             ItemOutcome::Missing => "the server's answer has no ResultItem for it".into(),
             ItemOutcome::NotSent => "not sent: the commit was cancelled first".into(),
+            ItemOutcome::Unknown { .. } => self.describe(),
         }
     }
 
@@ -60,6 +64,11 @@ impl ItemOutcome {
             ItemOutcome::CallFailed(e) => format!("call failed: {}", e.describe()),
             ItemOutcome::Missing => "no ResultItem in the answer for this conversation".into(),
             ItemOutcome::NotSent => "not sent: the commit was cancelled first".into(),
+            ItemOutcome::Unknown { call, read } => format!(
+                "unknown whether changed: the call failed after it was sent ({}) and the re-read failed too ({}); `convmark get` shows what the server holds",
+                call.describe(),
+                read.describe()
+            ),
         }
     }
 
@@ -73,6 +82,7 @@ impl ItemOutcome {
             },
             ItemOutcome::Missing => "no result".into(),
             ItemOutcome::NotSent => "not sent".into(),
+            ItemOutcome::Unknown { .. } => "unknown".into(),
         }
     }
 
@@ -86,6 +96,9 @@ impl ItemOutcome {
             },
             ItemOutcome::Missing => "no ResultItem in the answer".into(),
             ItemOutcome::NotSent => "not sent (cancelled)".into(),
+            ItemOutcome::Unknown { .. } => {
+                "the answer was lost and the re-read failed: unknown whether changed".into()
+            }
         }
     }
 }
