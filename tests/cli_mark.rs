@@ -192,6 +192,16 @@ fn nothing_to_change_and_bad_ids_are_refused_before_sending() {
     ]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("bad.txt:4:"), "names the line: {run}");
+    // spaces around an ID are refused, not trimmed into another conversation
+    for args in [
+        &["mark", "--user", "alice", "--to", " carol", "--set", "1"][..],
+        &["mark", "--user", "alice", "--group", "@TGS#1 ", "--set", "1"],
+        &["groups", "--user", "alice", "add", "Customers", " carol"],
+    ] {
+        let run = world.run(args);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stderr.contains("surrounding spaces"), "{run}");
+    }
     assert!(world.take_calls().is_empty());
 }
 

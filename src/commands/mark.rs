@@ -111,8 +111,7 @@ fn parse_to(text: &str) -> Result<Peer, String> {
 
 /// `--group`: a group, written `group_GROUPID` or bare.
 fn parse_group(text: &str) -> Result<Peer, String> {
-    let id = text.trim();
-    let id = id.strip_prefix("group_").unwrap_or(id);
+    let id = text.strip_prefix("group_").unwrap_or(text);
     validate_id(id).map_err(|e| format!("--group: {e}"))?;
     Ok(Peer::Group(id.to_owned()))
 }

@@ -67,7 +67,6 @@ impl Peer {
     /// Parses a conversation as the client SDKs write conversation IDs: `c2c_USERID` or
     /// `group_GROUPID`; a bare ID means a user.
     pub fn parse(text: &str) -> Result<Peer, IdError> {
-        let text = text.trim();
         let peer = if let Some(id) = text.strip_prefix("c2c_") {
             Peer::User(id.to_owned())
         } else if let Some(id) = text.strip_prefix("group_") {
@@ -133,7 +132,9 @@ mod tests {
             Peer::Group("@TGS#1B2AUI7RZ".into())
         );
         assert_eq!(Peer::parse("bob").unwrap(), Peer::User("bob".into()));
-        assert_eq!(Peer::parse("  bob \n").unwrap(), Peer::User("bob".into()));
+        // surrounding spaces are refused, not trimmed: they are not part of any ID
+        assert!(matches!(Peer::parse(" bob"), Err(IdError::BadCharacter(_))));
+        assert!(matches!(Peer::parse("c2c_bob "), Err(IdError::BadCharacter(_))));
         assert_eq!(Peer::Group("g1".into()).conversation_id(), "group_g1");
         assert_eq!(Peer::User("u".into()).to_string(), "c2c_u");
     }
