@@ -633,3 +633,38 @@ fn the_list_bar_runs_its_whole_width_and_the_bottom_border_drops_whole_parts() {
         "no word is cut: {border}"
     );
 }
+
+#[test]
+fn a_failure_too_long_for_the_detail_pane_ends_by_saying_where_it_is_whole() {
+    let mut app = loaded_app(0);
+    keys(&mut app, [ch(' '), ch('j'), ch(' ')]); // bob and the standup group
+    let (id, plan, _) = commit_of(keys(&mut app, [ch('c')]));
+    update(
+        &mut app,
+        committed(id, &plan, |p| {
+            answer(if p.is_group() { 51007 } else { 50001 })
+        }),
+    );
+    // two kinds of failure: the status names both, the log has each whole
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.contains("ResultCode 50001 on 1, ResultCode 51007 on 1 (f goes to each failed row)"),
+        "{status}"
+    );
+    let logged: Vec<&str> = app.messages.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        logged
+            .iter()
+            .any(|t| t.starts_with("1 conversation(s) failed (c2c_bob): ResultCode 50001")),
+        "{logged:?}"
+    );
+    // at 80x24 bob's failure does not fit the detail pane: its last row says so
+    keys(&mut app, [ch('g')]);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("✗ last commit: ResultCode 50001"), "{s}");
+    assert!(s.contains("… (m shows all)"), "{s}");
+    // at 200x50 it is whole
+    let s = screen(&mut app, 200, 50);
+    assert!(!s.contains("… (m shows all)"), "{s}");
+    assert!(s.contains("still staged"), "{s}");
+}

@@ -180,7 +180,7 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
     let cancelled = app.requests.finish(id).is_some_and(|r| r.cancelling);
     app.stage_changed = true;
     let mut answered = Vec::new();
-    let mut first_failure: Option<String> = None;
+    let mut failures: Vec<Failure> = Vec::new();
     let mut pro = false;
     for item in &report.items {
         let peer = &item.planned.change.peer;
@@ -200,7 +200,15 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
             }
             o if o.is_ok() => row.apply_success(&item.planned.change.edit),
             o => {
-                first_failure.get_or_insert_with(|| o.describe());
+                let text = o.describe();
+                match failures.iter_mut().find(|f| f.text == text) {
+                    Some(f) => f.peers.push(peer.clone()),
+                    None => failures.push(Failure {
+                        short: o.short(),
+                        text,
+                        peers: vec![peer.clone()],
+                    }),
+                }
             }
         }
         pro |= item.outcome.code() == Some(51013);
@@ -245,12 +253,42 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
             ),
         )
     } else {
+        // each kind of failure whole in the message log, the status line names them all
+        for f in &failures {
+            let shown: Vec<String> = f.peers.iter().take(3).map(ToString::to_string).collect();
+            let more = f.peers.len().saturating_sub(shown.len());
+            app.log(
+                StatusKind::Error,
+                format!(
+                    "{} conversation(s) failed ({}{}): {}",
+                    thousands(f.peers.len()),
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {} more", thousands(more))
+                    } else {
+                        String::new()
+                    },
+                    f.text
+                ),
+            );
+        }
+        let why = match failures.as_slice() {
+            [one] => one.text.clone(),
+            many => format!(
+                "{} ({} goes to each failed row)",
+                many.iter()
+                    .map(|f| format!("{} on {}", f.short, thousands(f.peers.len())))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                app.keys.hint(Action::NextFailed)
+            ),
+        };
         (
             StatusKind::Error,
             format!(
-                "{failed} failed (still staged), {} committed: {}",
-                thousands(ok),
-                first_failure.unwrap_or_default()
+                "{} failed (still staged), {} committed: {why}",
+                thousands(failed),
+                thousands(ok)
             ),
         )
     };
@@ -270,6 +308,13 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
         text,
     );
     read_back(app, answered)
+}
+
+/// One kind of failure of a commit: its text and the conversations it hit.
+struct Failure {
+    short: String,
+    text: String,
+    peers: Vec<Peer>,
 }
 
 /// Reads `peers` of the open user back from the server (nothing when there are none).

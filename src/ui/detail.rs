@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::domain::BitIndex;
 
 use super::theme;
+use crate::text::{width, wrap_columns, wrap_words};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let b = app.cursor;
@@ -28,7 +29,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let wide = inner.width >= 60;
-    let mut lines = vec![bit_line(app, b, wide)];
+    let first = bit_line(app, b, wide);
+    let cols = usize::from(inner.width);
+    let first_rows = wrap_words(&line_text(&first), cols).len();
+    let mut lines = vec![first];
     if let Some(c) = app.current() {
         match &c.result {
             Some(o) if o.is_ok() => lines.push(Line::styled(
@@ -41,10 +45,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 } else {
                     "; still staged"
                 };
-                lines.push(Line::styled(
-                    format!("✗ last commit: {}{staged}", o.describe()),
-                    theme::error(),
-                ));
+                // wrapped here, so that where the pane is too short its last row says
+                // where the whole text is (the message log), instead of the text just ending
+                let mut rows = wrap_words(&format!("✗ last commit: {}{staged}", o.describe()), cols);
+                let room = usize::from(inner.height).saturating_sub(first_rows).max(1);
+                if rows.len() > room {
+                    rows.truncate(room);
+                    let tail = format!(
+                        "… ({} shows all)",
+                        app.keys.hint(crate::app::Action::Messages)
+                    );
+                    if let Some(last) = rows.last_mut() {
+                        let keep = cols.saturating_sub(width(&tail)).max(1);
+                        let head = wrap_columns(last, keep).swap_remove(0);
+                        *last = format!("{}{tail}", head.trim_end());
+                    }
+                }
+                lines.extend(rows.into_iter().map(|r| Line::styled(r, theme::error())));
             }
             None => {}
         }
@@ -74,6 +91,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(b.sdk_constant()),
     ]));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The text of a line, without its styles.
+fn line_text(line: &Line) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
 fn bit_line(app: &App, b: BitIndex, wide: bool) -> Line<'static> {
