@@ -162,7 +162,7 @@ fn merge_member_ops(ops: &mut Vec<GroupOp>) {
     *ops = merged;
 }
 
-/// A short summary of a commit's lines for lists: `2 conversation(s): set 32, clear 1;
+/// A short summary of a commit's lines for lists: `2 conversation(s) changed: set 32, clear 1;
 /// custom mark on 1 · group "x" created`.
 pub fn summary(lines: &[AuditRecord]) -> String {
     let ok: Vec<&AuditRecord> = lines.iter().filter(|l| l.result_code == 0).collect();
@@ -188,7 +188,7 @@ pub fn summary(lines: &[AuditRecord]) -> String {
         if customs > 0 {
             what.push(format!("custom mark on {customs}"));
         }
-        parts.push(format!("{marks} conversation(s): {}", what.join(", ")));
+        parts.push(format!("{marks} conversation(s) changed: {}", what.join(", ")));
     }
     for l in ok.iter().filter(|l| l.kind == "group") {
         let name = l.group.clone().unwrap_or_default();
