@@ -53,6 +53,15 @@ fn set_clear_and_custom_on_c2c_and_group_then_get_shows_it() {
         ])
     );
 
+    // the same again: nothing is sent, and there is no commit to undo
+    let (run, json) = world.run_json(&[
+        "mark", "--user", DEMO_USER, "--to", "c2c_bob", "--set", "1,33",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(json["calls"], 0, "{run}");
+    assert!(json["audit_id"].is_null(), "{run}");
+    assert!(mark_calls(&world).is_empty());
+
     let (_, get) = world.run_json(&["get", "--user", DEMO_USER]);
     let bob = conversation(&get, "c2c_bob");
     assert!(bits(&bob["standard_mark"]).contains(&1), "{bob}");
@@ -195,7 +204,9 @@ fn nothing_to_change_and_bad_ids_are_refused_before_sending() {
     // spaces around an ID are refused, not trimmed into another conversation
     for args in [
         &["mark", "--user", "alice", "--to", " carol", "--set", "1"][..],
-        &["mark", "--user", "alice", "--group", "@TGS#1 ", "--set", "1"],
+        &[
+            "mark", "--user", "alice", "--group", "@TGS#1 ", "--set", "1",
+        ],
         &["groups", "--user", "alice", "add", "Customers", " carol"],
     ] {
         let run = world.run(args);

@@ -345,7 +345,9 @@ async fn a_mark_whose_every_answer_is_lost_is_settled_by_a_re_read() {
     }
     let run = cli(
         &proxy,
-        &["mark", "--user", "alice", "--to", "bob", "--set", "41", "--json"],
+        &[
+            "mark", "--user", "alice", "--to", "bob", "--set", "41", "--json",
+        ],
     )
     .await;
     assert_eq!(calls(&proxy, "mark_contact"), 4, "{run}");
@@ -367,7 +369,11 @@ async fn a_mark_whose_every_answer_is_lost_is_settled_by_a_re_read() {
     for _ in 0..4 {
         emu.inject_fault(Endpoint::MarkContact, Fault::Slow);
     }
-    let run = cli(&proxy, &["mark", "--user", "alice", "--to", "bob", "--set", "42"]).await;
+    let run = cli(
+        &proxy,
+        &["mark", "--user", "alice", "--to", "bob", "--set", "42"],
+    )
+    .await;
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stdout

@@ -411,8 +411,16 @@ impl Report<'_> {
             unchanged: self.unchanged(),
             results,
             read_back_error: errors.first().map(|(_, e)| ErrorJson::from(*e)),
-            audit_id: self.commit.id.clone(),
+            audit_id: self.audit_id(),
         }
+    }
+
+    /// The audit log's id of this commit, when it wrote a line there (something was
+    /// answered); `None` when nothing was sent, so there is nothing to undo.
+    fn audit_id(&self) -> Option<String> {
+        let audited = self.commit.audit_error.is_none()
+            && self.commit.items.iter().any(|i| i.outcome.is_answered());
+        audited.then(|| self.commit.id.clone())
     }
 
     fn text(&self) -> String {
@@ -554,8 +562,9 @@ pub struct MarkJsonOut {
     pub results: Vec<ItemJson>,
     /// Set when reading the new values back failed (for the first user it failed for).
     pub read_back_error: Option<ErrorJson>,
-    /// The id of this commit in the audit log (`convmark undo ID`).
-    pub audit_id: String,
+    /// The id of this commit in the audit log (`convmark undo ID`); `None` when nothing
+    /// was written there (nothing was sent, or every call failed).
+    pub audit_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

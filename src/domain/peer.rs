@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(Peer::parse("bob").unwrap(), Peer::User("bob".into()));
         // surrounding spaces are refused, not trimmed: they are not part of any ID
         assert!(matches!(Peer::parse(" bob"), Err(IdError::BadCharacter(_))));
-        assert!(matches!(Peer::parse("c2c_bob "), Err(IdError::BadCharacter(_))));
+        assert!(matches!(
+            Peer::parse("c2c_bob "),
+            Err(IdError::BadCharacter(_))
+        ));
         assert_eq!(Peer::Group("g1".into()).conversation_id(), "group_g1");
         assert_eq!(Peer::User("u".into()).to_string(), "c2c_u");
     }

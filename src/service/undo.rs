@@ -188,7 +188,10 @@ pub fn summary(lines: &[AuditRecord]) -> String {
         if customs > 0 {
             what.push(format!("custom mark on {customs}"));
         }
-        parts.push(format!("{marks} conversation(s) changed: {}", what.join(", ")));
+        parts.push(format!(
+            "{marks} conversation(s) changed: {}",
+            what.join(", ")
+        ));
     }
     for l in ok.iter().filter(|l| l.kind == "group") {
         let name = l.group.clone().unwrap_or_default();

@@ -47,7 +47,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 };
                 // wrapped here, so that where the pane is too short its last row says
                 // where the whole text is (the message log), instead of the text just ending
-                let mut rows = wrap_words(&format!("✗ last commit: {}{staged}", o.describe()), cols);
+                let mut rows =
+                    wrap_words(&format!("✗ last commit: {}{staged}", o.describe()), cols);
                 let room = usize::from(inner.height).saturating_sub(first_rows).max(1);
                 if rows.len() > room {
                     rows.truncate(room);

@@ -223,7 +223,9 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, what: Confirm) {
             let when = when.map_or_else(|| "an earlier session".to_owned(), utc);
             vec![
                 Line::from(format!("Restore {n} staged edit(s) from {when}?")),
-                Line::from("They were still staged when convmark stopped (not sent, or their commit failed)."),
+                Line::from(
+                    "They were still staged when convmark stopped (not sent, or their commit failed).",
+                ),
                 Line::from("y = stage them again, n = delete the journal"),
             ]
         }
