@@ -298,7 +298,11 @@ pub fn results_text(executed: &Executed, parts: &[Done]) -> String {
         out.push('\n');
         out.push_str(&lines);
     }
-    out.push_str(&format!("\n{} ok, {failed} failed\n", thousands(ok)));
+    out.push_str(&format!(
+        "\n{} ok, {} failed\n",
+        thousands(ok),
+        thousands(failed)
+    ));
     if !failures.is_empty() {
         out.push_str("\nfailed:\n");
         out.push_str(&failures);
@@ -576,7 +580,7 @@ pub fn finish(json: bool, executed: &Executed, parts: &[Done], extra: impl Seria
         }
     }
     if failed > 0 {
-        super::output::error(&format!("{failed} conversation(s) failed"));
+        super::output::error(&format!("{} conversation(s) failed", thousands(failed)));
     } else if !ok {
         super::output::error("a group operation failed");
     }

@@ -523,13 +523,14 @@ impl Report<'_> {
             }
         }
         for (text, n) in failed_calls {
-            failures.push_str(&format!("{n} conversation(s) {text}\n"));
+            failures.push_str(&format!("{} conversation(s) {text}\n", thousands(n)));
         }
         out.push_str(&table.render());
         let failed = self.failed();
         out.push_str(&format!(
-            "\n{} ok, {failed} failed\n",
-            thousands(conversations - failed)
+            "\n{} ok, {} failed\n",
+            thousands(conversations - failed),
+            thousands(failed)
         ));
         if !failures.is_empty() {
             out.push_str("\nfailed:\n");
@@ -793,8 +794,9 @@ pub fn run(args: MarkArgs) -> Result<ExitCode, String> {
     let failed = report.failed();
     if failed > 0 {
         super::output::error(&format!(
-            "{failed} of {} conversation(s) failed",
-            targets.conversations()
+            "{} of {} conversation(s) failed",
+            thousands(failed),
+            thousands(targets.conversations())
         ));
     }
     if let Err(e) = &printed {

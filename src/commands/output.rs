@@ -93,7 +93,8 @@ pub fn failure_lines<'a>(items: impl Iterator<Item = (&'a Peer, &'a ItemOutcome)
     }
     for (text, n) in failed_calls {
         out.push_str(&format!(
-            "{n} conversation(s) not changed, the call failed: {text}\n"
+            "{} conversation(s) not changed, the call failed: {text}\n",
+            thousands(n)
         ));
     }
     out
