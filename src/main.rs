@@ -5,7 +5,10 @@ use convmark::cli::{Cli, Command};
 use convmark::commands;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failed(&e),
+    };
     let result = match cli.command {
         None => convmark::tui::run(cli.tui),
         Some(Command::Tui(args)) => convmark::tui::run(args),
@@ -29,5 +32,23 @@ fn main() -> ExitCode {
             commands::output::error(&message);
             ExitCode::from(2)
         }
+    }
+}
+
+/// `--help`, `--version` (on stdout) or a usage error (on stderr, exit 2). A help that
+/// cannot be written (a full disk) is an error too, as for every other output; a closed
+/// pipe is not.
+fn parse_failed(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let printed = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => match printed {
+            Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                commands::output::error(&format!("cannot write to stdout: {err}"));
+                ExitCode::from(2)
+            }
+            _ => ExitCode::SUCCESS,
+        },
+        _ => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
     }
 }

@@ -36,6 +36,9 @@ fn stdout_commands() -> Vec<Vec<&'static str>> {
         vec!["man"],
         vec!["man", "mark"],
         vec!["config", "path"],
+        vec!["--help"],
+        vec!["mark", "--help"],
+        vec!["--version"],
     ]
 }
 
