@@ -668,3 +668,53 @@ fn a_failure_too_long_for_the_detail_pane_ends_by_saying_where_it_is_whole() {
     assert!(!s.contains("… (m shows all)"), "{s}");
     assert!(s.contains("still staged"), "{s}");
 }
+
+#[test]
+fn a_wide_character_next_to_a_popup_never_covers_its_border() {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut data = user_data(0);
+    // rows of CJK custom marks, half of them one column off
+    for i in 0..40u64 {
+        let offset = if i % 2 == 0 { "" } else { "a" };
+        data.sessions.push(session_item(
+            Peer::User(format!("cjk{i:02}")),
+            1_700_001_000 + i,
+            false,
+            0,
+            &format!("{offset}{}", "中文".repeat(60)),
+            &[],
+        ));
+    }
+    for width in 196..=203u16 {
+        let mut app = convmark::app::App::new(session(), KeyMap::default(), labels());
+        let cmds = update::open_user(&mut app, "alice".into());
+        deliver(&mut app, load_id(&cmds), data_clone(&data));
+        update(&mut app, Msg::Resize { width, height: 50 });
+        keys(&mut app, [ch('o')]);
+        // the frame as drawn (before the diff to the terminal, which skips the cell after a
+        // wide character, so that a border there would never reach the screen)
+        let mut terminal = Terminal::new(TestBackend::new(width, 50)).unwrap();
+        let frame = terminal.draw(|f| convmark::ui::render(f, &app)).unwrap();
+        let buffer = frame.buffer;
+        let shown = convmark::ui::buffer_text(buffer);
+        for y in 0..50 {
+            for x in 0..width - 1 {
+                if convmark::text::width(buffer[(x, y)].symbol()) == 2 {
+                    let next = buffer[(x + 1, y)].symbol();
+                    assert!(
+                        next.trim().is_empty(),
+                        "at {width} columns, ({x},{y}) covers {next:?}:\n{shown}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn data_clone(d: &UserData) -> UserData {
+    UserData {
+        sessions: d.sessions.clone(),
+        records: d.records.clone(),
+        groups: d.groups.clone(),
+    }
+}

@@ -44,6 +44,17 @@ fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
 /// A bordered box over the panes, cleared first; returns the area inside the border.
 pub(super) fn popup_titled(frame: &mut Frame, area: Rect, title: Line) -> Rect {
     frame.render_widget(Clear, area);
+    // a wide character just left of the box would cover its left border (its second
+    // column is the border's cell, and the terminal draws it there): it goes too
+    if area.x > 0 {
+        let buffer = frame.buffer_mut();
+        for y in area.top()..area.bottom() {
+            let cell = &mut buffer[(area.x - 1, y)];
+            if crate::text::width(cell.symbol()) > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::guidance())
