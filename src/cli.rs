@@ -427,3 +427,34 @@ pub enum UsersigVerify {
         identifier: Option<String>,
     },
 }
+
+/// The connection flags of the two pairs (secret key or UserSig, region or base URL) that
+/// were typed on the command line, as opposed to set by their `CONVMARK_*` variables (clap
+/// gives both as one value). A typed flag beats the other kind's variable.
+static TYPED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Notes which pair flags the command line typed, from clap's matches (the command's and
+/// its subcommands').
+pub fn note_typed_flags(matches: &clap::ArgMatches) {
+    const PAIRS: [&str; 4] = ["secret_key", "usersig", "region", "base_url"];
+    let mut typed = Vec::new();
+    let mut level = Some(matches);
+    while let Some(m) = level {
+        for id in m.ids() {
+            let id = id.as_str();
+            if PAIRS.contains(&id)
+                && m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            {
+                typed.push(id.to_owned());
+            }
+        }
+        level = m.subcommand().map(|(_, sub)| sub);
+    }
+    let _ = TYPED.set(typed);
+}
+
+/// Whether the flag of this field (`secret_key`, `usersig`, `region`, `base_url`) was
+/// typed on the command line.
+pub fn typed(field: &str) -> bool {
+    TYPED.get().is_some_and(|t| t.iter().any(|f| f == field))
+}

@@ -215,8 +215,15 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The file, then a `CONVMARK_*` variable, then a flag typed on the command line (clap
+    /// gives a flag and its variable as one value; [`crate::cli::typed`] tells them apart).
     fn rank(&self) -> u8 {
         match self {
+            Origin::Arg { flag, .. }
+                if crate::cli::typed(&flag.trim_start_matches('-').replace('-', "_")) =>
+            {
+                2
+            }
             Origin::Flag(_) | Origin::Arg { .. } => 1,
             Origin::File { .. } => 0,
         }

@@ -1,12 +1,18 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use convmark::cli::{Cli, Command};
 use convmark::commands;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let cli = match Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)))
+    {
+        Ok((cli, matches)) => {
+            convmark::cli::note_typed_flags(&matches);
+            cli
+        }
         Err(e) => return parse_failed(&e),
     };
     let result = match cli.command {

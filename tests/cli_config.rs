@@ -154,6 +154,36 @@ fn config_check_says_what_it_found_and_never_the_secret() {
     assert!(r.stdout.contains("auth            UserSig"), "{r}");
     assert!(!r.stdout.contains("a-usersig-from-a-variable"), "{r}");
     assert!(!r.stdout.contains(SECRET), "{r}");
+
+    // a typed flag of one kind beats the other kind's variable: --usersig over
+    // CONVMARK_SECRET_KEY, --region over CONVMARK_BASE_URL (and a bad region is named)
+    let r = run(convmark(
+        dir.path(),
+        &[
+            "config",
+            "check",
+            "--usersig",
+            "a-typed-usersig",
+            "--region",
+            "tokyo",
+        ],
+    )
+    .env("CONVMARK_SECRET_KEY", "a-secret-from-a-variable")
+    .env("CONVMARK_BASE_URL", "http://127.0.0.1:9/"));
+    assert_eq!(r.code, 0, "{r}");
+    assert!(r.stdout.contains("auth            UserSig"), "{r}");
+    assert!(r.stdout.contains("tokyo"), "{r}");
+    let r = run(
+        convmark(dir.path(), &["config", "check", "--region", "mars"])
+            .env("CONVMARK_BASE_URL", "http://127.0.0.1:9/"),
+    );
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("unknown region \"mars\""), "{r}");
+    // the variables alone: at one level the secret key and the base URL win, as before
+    let r = run(convmark(dir.path(), &["config", "check"])
+        .env("CONVMARK_SECRET_KEY", "a-secret-from-a-variable")
+        .env("CONVMARK_USERSIG", "a-usersig-from-a-variable"));
+    assert!(r.stdout.contains("auth            secret key"), "{r}");
 }
 
 /// Each broken file: the error names the file, the line and the key, and quotes no secret.
