@@ -261,3 +261,20 @@ fn the_man_page_renders_without_warnings() {
     assert!(out.status.success());
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn the_tui_without_a_terminal_says_what_to_use_instead() {
+    let (_dir, mut cmd) = convmark(&["demo"]);
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the TUI needs a terminal") && stderr.contains("convmark get"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
