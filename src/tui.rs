@@ -188,9 +188,11 @@ async fn launch(
 ) -> Result<ExitCode, String> {
     use std::io::IsTerminal;
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        return Err("the TUI needs a terminal (stdin and stdout are not one); in scripts, use \
+        return Err(
+            "the TUI needs a terminal (stdin and stdout are not one); in scripts, use \
             `convmark get`, `mark`, `groups`, `export`, `diff` or `apply`"
-            .into());
+                .into(),
+        );
     }
     let _log = init_logging();
     let client = Client::new(client_config).map_err(|e| e.describe())?;

@@ -357,18 +357,22 @@ fn undo_restores_bits_and_custom_mark_and_is_itself_undoable() {
     assert!(bits(&again["standard_mark"]).contains(&40));
     assert_eq!(again["custom_mark"], "vip");
 
-    // by id: reverted again; a second time the server no longer holds what it wrote, so
-    // carol is a conflict (it says she is as before) and nothing is sent
+    // by id: reverted again; a second time carol already holds what she held before the
+    // commit: no conflict, nothing is sent, and it is a success (already as it was)
     let run = world.run(&["undo", &id, "--yes"]);
     assert_eq!(run.code, 0, "{run}");
     world.take_calls();
     let run = world.run(&["undo", &id, "--yes"]);
-    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(run.code, 0, "{run}");
     assert!(
-        run.stdout
-            .contains("; it holds what it held before the commit (--force reverts it)"),
+        run.stdout.contains("(1 conversation(s) already as wanted)"),
         "{run}"
     );
+    assert!(
+        run.stderr.contains("is already reverted: nothing to send"),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("conflict"), "{run}");
     assert_eq!(changing(&world.take_calls()), 0);
 }
 

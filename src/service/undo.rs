@@ -54,7 +54,11 @@ pub fn inverse(
                 let bits_moved = (now.value.0 ^ after.value().0) & changed.0;
                 let custom_sent = line.custom_mark.is_some();
                 let custom_moved = custom_sent && now.custom != after.custom_mark;
-                if (bits_moved != 0 || custom_moved) && !force {
+                // already as it was before the commit (undone already, or changed back): no
+                // conflict, nothing to send; the plan finds it in sync
+                let reverted = (now.value.0 ^ before.value().0) & changed.0 == 0
+                    && (!custom_sent || now.custom == before.custom_mark);
+                if (bits_moved != 0 || custom_moved) && !force && !reverted {
                     let mut why = Vec::new();
                     if bits_moved != 0 {
                         let bits: Vec<String> = MarkSet(bits_moved)
@@ -66,13 +70,7 @@ pub fn inverse(
                     if custom_moved {
                         why.push("the custom mark changed since".to_owned());
                     }
-                    let mut reason = why.join(" and ");
-                    // (a commit undone already reads like this too)
-                    if (now.value.0 ^ before.value().0) & changed.0 == 0
-                        && (!custom_sent || now.custom == before.custom_mark)
-                    {
-                        reason.push_str("; it holds what it held before the commit");
-                    }
+                    let reason = why.join(" and ");
                     out.conflicts.push(Conflict { peer, reason });
                     continue;
                 }
@@ -251,7 +249,7 @@ mod tests {
     fn reverts_only_what_still_reads_as_written() {
         let lines = vec![
             line("c2c_bob", 0b01, 0b11, Some(("old", "new"))),
-            line("c2c_carol", 0b00, 0b10, None),
+            line("c2c_carol", 0b000, 0b110, None),
         ];
         let current = |p: &Peer| match p.id() {
             // bob: bit 1 as written, bit 5 set by someone else (not a conflict)
@@ -260,8 +258,11 @@ mod tests {
                 custom: "new".into(),
                 grouped: false,
             },
-            // carol: bit 1 cleared since: a conflict
-            _ => MarkState::default(),
+            // carol: bit 1 as written, bit 2 cleared since: a conflict
+            _ => MarkState {
+                value: MarkSet(0b010),
+                ..MarkState::default()
+            },
         };
         let inv = inverse(&lines, current, false);
         assert_eq!(inv.marks.len(), 1);
@@ -270,10 +271,19 @@ mod tests {
         assert_eq!((want.set, want.clear), (MarkSet(0), MarkSet(0b10)));
         assert_eq!(want.custom.as_ref().unwrap().as_str(), "old");
         assert_eq!(inv.conflicts[0].peer.id(), "carol");
-        assert!(inv.conflicts[0].reason.contains("bit 1"));
+        assert!(inv.conflicts[0].reason.contains("bit 2"));
         let forced = inverse(&lines, current, true);
         assert_eq!(forced.marks.len(), 2);
         assert!(forced.conflicts.is_empty());
+        // back as it was before the commit (an undo run twice): no conflict, in sync
+        let back = |_: &Peer| MarkState::default();
+        let inv = inverse(&lines[1..], back, false);
+        assert!(inv.conflicts.is_empty());
+        assert_eq!(
+            inv.marks.len(),
+            1,
+            "wanted, and already so: the plan sends nothing"
+        );
     }
 
     #[test]
