@@ -21,9 +21,11 @@ pub enum ApiError {
     #[error("network error: {0}; check the endpoint and your connection")]
     Network(String),
     /// No answer in time; the request may have been applied.
-    #[error("the request timed out; retry later")]
+    #[error(
+        "the request timed out; retry later (--timeout or CONVMARK_TIMEOUT sets how long to wait)"
+    )]
     Timeout,
-    #[error("HTTP {status} from the server (a gateway or network fault); retry later")]
+    #[error("{}", http_status_text(*status))]
     HttpStatus { status: u16 },
     /// The server answered with a redirect, which is never followed.
     #[error(
@@ -168,9 +170,36 @@ fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     }
 }
 
+/// An HTTP error status: a 5xx is a gateway or network fault (retried); a 4xx means the
+/// address does not serve the Chat REST API as asked (the service answers its own errors
+/// with HTTP 200 and an ErrorCode), so retrying would not help.
+fn http_status_text(status: u16) -> String {
+    if status >= 500 {
+        format!("HTTP {status} from the server (a gateway or network fault); retry later")
+    } else {
+        format!(
+            "HTTP {status} from the server: this address does not answer as the Chat REST API does; check the region or base URL"
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_4xx_says_check_the_address_and_a_5xx_retry_later() {
+        assert!(
+            ApiError::HttpStatus { status: 404 }
+                .to_string()
+                .contains("check the region or base URL")
+        );
+        assert!(
+            ApiError::HttpStatus { status: 502 }
+                .to_string()
+                .ends_with("retry later")
+        );
+    }
 
     #[test]
     fn what_may_have_been_applied() {

@@ -758,7 +758,8 @@ impl Secrets {
         for (i, _) in lower.match_indices("usersig=") {
             let rest = &text[i + "usersig=".len()..];
             // as much of `<redacted>` as follows; a screen may cut it at the edge of a
-            // pane (`│`), a line's end or an escape sequence, never with more of the value
+            // pane (`│`, or a scrollbar's `║`/`█` on it), a line's end, an ellipsis or an
+            // escape sequence, never with more of the value
             let shown = rest
                 .chars()
                 .zip("<redacted>".chars())
@@ -766,7 +767,10 @@ impl Secrets {
                 .count();
             let next = rest[shown..].chars().next();
             let ok = shown == "<redacted>".len()
-                || matches!(next, None | Some('\n' | '\r' | '│' | '\u{1b}' | ' '));
+                || matches!(
+                    next,
+                    None | Some('\n' | '\r' | '│' | '║' | '█' | '…' | '\u{1b}' | ' ')
+                );
             if !ok {
                 found.push(format!(
                     "usersig= followed by {:?}",
