@@ -46,6 +46,7 @@ pub struct CommitReport {
     pub id: String,
     /// Every planned conversation, in plan order.
     pub items: Vec<CommitItem>,
+    /// Calls that reached the server (not cancelled, not refused at connect).
     pub calls_sent: usize,
     /// Calls not sent because the commit was cancelled.
     pub calls_not_sent: usize,
@@ -147,11 +148,13 @@ pub async fn commit_as(
     let mut outcomes: HashMap<(usize, Peer), ItemOutcome> = HashMap::new();
     let (mut sent, mut not_sent) = (0, 0);
     while let Some((plan, peers, result)) = answers.next().await {
+        // a cancelled call never went out; nor did one whose connection was refused (it
+        // is done, and failed, but was not sent)
         let was_sent = !matches!(result, Err(ApiError::Cancelled));
-        if was_sent {
-            sent += 1;
-        } else {
-            not_sent += 1;
+        match &result {
+            Err(ApiError::Cancelled) => not_sent += 1,
+            Err(ApiError::Connect(_)) => {}
+            _ => sent += 1,
         }
         let items = match result {
             Ok(resp) => outcomes_of(
@@ -288,4 +291,48 @@ fn audit_line(ctx: &AuditContext, item: &CommitItem) -> Option<AuditRecord> {
     r.result_code = *code;
     r.result_info = info.clone();
     Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::client::{Auth, ClientConfig, RetryPolicy};
+    use crate::domain::{MarkChange, StagedEdit};
+    use crate::service::plan::MarkState;
+
+    #[tokio::test]
+    async fn a_call_whose_connection_is_refused_is_not_counted_as_sent() {
+        // nothing listens on port 1 of the loopback
+        let mut config = ClientConfig::new(
+            1_400_000_000,
+            "administrator",
+            "http://127.0.0.1:1/".parse().unwrap(),
+            Auth::SecretKey("k".into()),
+        );
+        config.retry = RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        };
+        let client = Client::new(config).unwrap();
+        let mut edit = StagedEdit::default();
+        edit.want_bit(crate::app::bit(40), true, crate::domain::MarkSet::EMPTY);
+        let plan = MarkPlan {
+            user: "alice".into(),
+            changes: vec![PlannedChange {
+                change: MarkChange {
+                    peer: Peer::User("bob".into()),
+                    edit,
+                },
+                before: MarkState::default(),
+            }],
+            unchanged: Vec::new(),
+        };
+        let report = commit(&client, &[plan], None, |_| {}).await;
+        assert_eq!(report.calls_sent, 0);
+        assert_eq!(report.calls_not_sent, 0, "not cancelled either");
+        assert!(matches!(
+            report.items[0].outcome,
+            ItemOutcome::CallFailed(ApiError::Connect(_))
+        ));
+    }
 }
