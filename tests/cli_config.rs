@@ -109,6 +109,15 @@ fn config_init_writes_the_commented_template_with_mode_600_and_never_overwrites(
     assert!(r.stderr.contains("never overwrites"), "{r}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
     assert!(r.stdout.is_empty(), "{r}");
+
+    // a folder where the file should be is named as such
+    let folder = dir.path().join("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let r = run(bare_command(&folder)
+        .env("CONVMARK_DATA_DIR", dir.path().join("data"))
+        .args(["config", "init"]));
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("is a folder, not a config file"), "{r}");
 }
 
 #[test]

@@ -85,8 +85,16 @@ fn init() -> Result<ExitCode, String> {
             path.display()
         )
     };
-    if std::fs::symlink_metadata(&path).is_ok() {
-        return Err(exists());
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(format!(
+                "{} is a folder, not a config file: point CONVMARK_CONFIG at a file (e.g. {}/config.toml)",
+                path.display(),
+                path.display()
+            ));
+        }
+        Ok(_) => return Err(exists()),
+        Err(_) => {}
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)
