@@ -718,3 +718,36 @@ fn data_clone(d: &UserData) -> UserData {
         groups: d.groups.clone(),
     }
 }
+
+#[test]
+fn the_groups_popup_keeps_its_columns_with_cjk_names_and_shows_where_it_is() {
+    use convmark::api::wire::GroupItem;
+    let mut data = user_data(0);
+    data.groups = (1..=20u64)
+        .map(|id| GroupItem {
+            group_name: if id == 3 {
+                "重要客户".repeat(8)
+            } else {
+                format!("group {id}")
+            },
+            group_id: id,
+        })
+        .collect();
+    let mut app = convmark::app::App::new(session(), KeyMap::default(), labels());
+    let cmds = update::open_user(&mut app, "alice".into());
+    deliver(&mut app, load_id(&cmds), data);
+    keys(&mut app, [ch('o')]);
+    let s = screen(&mut app, 80, 24);
+    // the CJK name is cut by display width: its ID and count stay in their columns
+    let cjk = s.lines().find(|l| l.contains("重要客户")).unwrap();
+    let other = s.lines().find(|l| l.contains("group 2 ")).unwrap();
+    let col = |l: &str, from: &str| convmark::text::width(&l[..l.find(from).unwrap() + from.len()]);
+    assert!(cjk.contains('…'), "{s}");
+    assert_eq!(
+        col(cjk, "       3"),
+        col(other, "       2"),
+        "the ID column lines up:\n{s}"
+    );
+    // 20 groups in fewer rows: a scrollbar on the popup's border
+    assert!(s.contains('█') || s.contains('║'), "{s}");
+}

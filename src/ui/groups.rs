@@ -65,7 +65,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let offset = selected.saturating_sub(rows - 1);
     if list.is_empty() {
         lines.push(Line::styled(
-            "  (no groups yet: n creates one)",
+            format!(
+                "  (no groups yet: {} creates one)",
+                app.keys.hint(crate::app::Action::GroupNew)
+            ),
             theme::muted(),
         ));
     }
@@ -73,11 +76,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let member = current.is_some_and(|c| c.server.groups.contains(id));
         let cursor = if i == selected { "›" } else { " " };
         let check = if member { "✓" } else { " " };
-        let shown: String = name.chars().take(name_width).collect();
-        let pad = name_width.saturating_sub(Span::raw(shown.as_str()).width());
+        // cut by display width: a CJK or emoji name keeps the columns aligned
+        let shown = crate::text::fit(name, name_width);
         let text = format!(
-            "{cursor} {check} {shown}{}{id:>8}{:>8}",
-            " ".repeat(pad),
+            "{cursor} {check} {shown}{id:>8}{:>8}",
             app.group_member_count(*id)
         );
         let style = if i == selected {
@@ -90,6 +92,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::styled(text, style));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+    // more groups than rows: where the window is
+    super::overlay::scrollbar(frame, r, list.len(), rows, offset);
     // the popup's own keys, from the live key map (the hint row says them too)
     let footer: Vec<String> = crate::app::hints::hints(app)
         .into_iter()

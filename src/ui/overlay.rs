@@ -81,7 +81,7 @@ fn scrolled_text(frame: &mut Frame, boxed: Rect, inner: Rect, text: &str, scroll
 }
 
 /// A scrollbar on the right border of `boxed` for `total` rows of which `rows` show.
-fn scrollbar(frame: &mut Frame, boxed: Rect, total: usize, rows: usize, offset: usize) {
+pub(super) fn scrollbar(frame: &mut Frame, boxed: Rect, total: usize, rows: usize, offset: usize) {
     if total <= rows {
         return;
     }
