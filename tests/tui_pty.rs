@@ -192,7 +192,7 @@ fn demo_user_takes_the_same_id_forms_as_the_cli() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("--user: \"group_@TGS#1ABC\" is a group conversation, not a user"),
+        stderr.contains("--user: \"group_@TGS#1ABC\" names a group, not a user"),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());

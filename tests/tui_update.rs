@@ -651,7 +651,7 @@ fn space_again_with_the_cursor_outside_the_selection_says_nothing_new() {
     assert_eq!(app.staged_count(), 2);
     let status = app.status.clone().unwrap().text;
     assert!(
-        status.starts_with("Bit 0 is on already on all 3 selected (2 of them staged): nothing new"),
+        status.starts_with("Bit 0 on for 3 selected: nothing new (2 staged); c commits"),
         "{status}"
     );
 }

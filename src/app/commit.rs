@@ -253,35 +253,39 @@ pub(super) fn on_committed(app: &mut App, id: RequestId, report: CommitReport) -
             ),
         )
     } else {
-        // each kind of failure whole in the message log, the status line names them all
-        for f in &failures {
-            let shown: Vec<String> = f.peers.iter().take(3).map(ToString::to_string).collect();
-            let more = f.peers.len().saturating_sub(shown.len());
-            app.log(
-                StatusKind::Error,
-                format!(
-                    "{} conversation(s) failed ({}{}): {}",
-                    thousands(f.peers.len()),
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {} more", thousands(more))
-                    } else {
-                        String::new()
-                    },
-                    f.text
-                ),
-            );
-        }
         let why = match failures.as_slice() {
             [one] => one.text.clone(),
-            many => format!(
-                "{} ({} goes to each failed row)",
-                many.iter()
-                    .map(|f| format!("{} on {}", f.short, thousands(f.peers.len())))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                app.keys.hint(Action::NextFailed)
-            ),
+            many => {
+                // several kinds: the status names each by its code, the message log has
+                // each whole, with the conversations it hit (one kind: the status says it)
+                for f in many {
+                    let shown: Vec<String> =
+                        f.peers.iter().take(3).map(ToString::to_string).collect();
+                    let more = f.peers.len().saturating_sub(shown.len());
+                    app.log(
+                        StatusKind::Error,
+                        format!(
+                            "{} conversation(s) failed ({}{}): {}",
+                            thousands(f.peers.len()),
+                            shown.join(", "),
+                            if more > 0 {
+                                format!(" and {} more", thousands(more))
+                            } else {
+                                String::new()
+                            },
+                            f.text
+                        ),
+                    );
+                }
+                format!(
+                    "{} ({} goes to each failed row)",
+                    many.iter()
+                        .map(|f| format!("{} on {}", f.short, thousands(f.peers.len())))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    app.keys.hint(Action::NextFailed)
+                )
+            }
         };
         (
             StatusKind::Error,

@@ -807,7 +807,7 @@ fn stage_bit_on_selection(app: &mut App, b: crate::domain::BitIndex) {
     let text = if flipped == 0 && staged > 0 {
         // the cursor is outside the selection: the same Space again changes nothing
         format!(
-            "Bit {} is {state} already on all {} selected ({} of them staged): nothing new; {} commits",
+            "Bit {} {state} for {} selected: nothing new ({} staged); {} commits",
             b.get(),
             thousands(targets.len()),
             thousands(staged),

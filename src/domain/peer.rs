@@ -26,7 +26,7 @@ pub enum IdError {
     #[error("the ID {0:?} contains a control character or surrounding spaces")]
     BadCharacter(String),
     #[error(
-        "{0:?} is a group conversation, not a user: give a user ID (bob or c2c_bob; a user whose ID begins with group_ is written c2c_group_…)"
+        "{0:?} names a group, not a user: give bob or c2c_bob (a user whose ID begins with group_ is written c2c_group_…)"
     )]
     NotAUser(String),
     #[error("the user ID is empty: give a user ID (bob or c2c_bob)")]
