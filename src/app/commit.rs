@@ -21,19 +21,12 @@ use super::update::set_status;
 /// what the server last said of each.
 pub fn staged_plan(app: &App) -> Option<MarkPlan> {
     let user = app.user.as_deref()?;
-    let current = |peer: &Peer| {
-        app.index
-            .get(peer)
-            .and_then(|i| app.conversations.get(*i))
-            .map(super::state::Row::mark_state)
-            .unwrap_or_default()
-    };
     let wants = app
         .conversations
         .iter()
         .filter(|c| !c.staged.is_empty())
         .map(|c| (c.peer().clone(), c.staged.clone()));
-    Some(plan_marks(user, current, wants))
+    Some(plan_marks(user, |p| app.mark_state_of(p), wants))
 }
 
 /// The request preview: URL and JSON of every call a commit would send.

@@ -7,8 +7,6 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::audit::AuditRecord;
-use crate::domain::Peer;
-use crate::service::plan::MarkState;
 use crate::service::undo;
 use crate::text::thousands;
 
@@ -36,14 +34,6 @@ pub(super) fn open(app: &mut App) -> Vec<Cmd> {
     }]
 }
 
-fn current(app: &App, peer: &Peer) -> MarkState {
-    app.index
-        .get(peer)
-        .and_then(|i| app.conversations.get(*i))
-        .map(super::state::Row::mark_state)
-        .unwrap_or_default()
-}
-
 pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditRecord>)>, String>) {
     let (commits, error) = match result {
         Ok(c) => (c, None),
@@ -52,7 +42,7 @@ pub(super) fn on_loaded(app: &mut App, result: Result<Vec<(String, Vec<AuditReco
     let entries: Vec<HistoryEntry> = commits
         .iter()
         .map(|(id, lines)| {
-            let inv = undo::inverse(lines, |p| current(app, p), false);
+            let inv = undo::inverse(lines, |p| app.mark_state_of(p), false);
             HistoryEntry {
                 id: id.clone(),
                 time: lines.first().map_or(0, |l| l.time),

@@ -323,6 +323,15 @@ impl App {
         matches!(self.mode, Mode::Filter)
     }
 
+    /// What the server last said of a conversation (nothing, for one not in the list).
+    pub fn mark_state_of(&self, peer: &Peer) -> crate::service::plan::MarkState {
+        self.index
+            .get(peer)
+            .and_then(|i| self.conversations.get(*i))
+            .map(Row::mark_state)
+            .unwrap_or_default()
+    }
+
     /// The selected conversation, if any.
     pub fn current(&self) -> Option<&Row> {
         self.visible
