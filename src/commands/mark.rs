@@ -588,14 +588,6 @@ pub struct ItemJson {
     pub custom_mark: Option<String>,
 }
 
-fn state_of(record: Option<&ContactRecord>) -> MarkState {
-    record.map_or_else(MarkState::default, |r| MarkState {
-        value: r.standard_mark.value,
-        custom: r.custom_mark.clone().unwrap_or_default(),
-        grouped: r.contact_group_id.as_ref().is_some_and(|g| !g.is_empty()),
-    })
-}
-
 /// Reads each user, plans, refuses a user over the limit, commits all plans at once, reads
 /// back what was sent.
 async fn execute<'a>(
@@ -629,14 +621,14 @@ async fn execute<'a>(
                     records.iter().map(|r| (&r.contact.0, r)).collect();
                 let plan = plan_marks(
                     user,
-                    |p| state_of(by_peer.get(p).copied()),
+                    |p| MarkState::of_record(by_peer.get(p).copied()),
                     peers.iter().map(|p| (p.clone(), want.clone())),
                 );
                 fresh.insert(
                     user.clone(),
                     plan.unchanged
                         .iter()
-                        .map(|p| (p.clone(), state_of(by_peer.get(p).copied())))
+                        .map(|p| (p.clone(), MarkState::of_record(by_peer.get(p).copied())))
                         .collect(),
                 );
                 match check_mark_limit(records_now, &plan) {
@@ -723,7 +715,11 @@ async fn execute<'a>(
         }
         let mut states = fresh.remove(user).unwrap_or_default();
         let result = result.map(|records| {
-            states.extend(records.iter().map(|(p, r)| (p.clone(), state_of(Some(r)))));
+            states.extend(
+                records
+                    .iter()
+                    .map(|(p, r)| (p.clone(), MarkState::of_record(Some(r)))),
+            );
             states
         });
         values.insert(user.clone(), result);
@@ -747,8 +743,8 @@ pub struct MarkSummary {
     pub unchanged: usize,
     /// mark_contact calls sent.
     pub calls_sent: usize,
-    /// The audit log's id of the commit.
-    pub audit_id: String,
+    /// The audit log's id of the commit, when it wrote there (as `mark --json` says).
+    pub audit_id: Option<String>,
 }
 
 /// The whole of `mark` (read each user, plan, refuse a user over the limit, send, read
@@ -765,7 +761,7 @@ pub async fn run_quiet(
         failed: report.failed(),
         unchanged: report.unchanged(),
         calls_sent: report.commit.calls_sent,
-        audit_id: report.commit.id.clone(),
+        audit_id: report.audit_id(),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::audit::{AuditContext, AuditMark, AuditRecord};
 use crate::domain::{BitIndex, MAX_MARK_ITEMS, Peer, batches};
 
 use super::outcome::{ItemOutcome, all_failed, outcomes_of};
-use super::plan::{MarkPlan, PlannedChange};
+use super::plan::{MarkPlan, MarkState, PlannedChange};
 
 /// Calls in flight at once; the pacer keeps the rate under the limit. At 200 calls/s the
 /// calls in flight must cover a round trip, or they, not the pacer, set the pace: 16 kept
@@ -247,12 +247,9 @@ async fn confirm_lost_answers(
                     read: e.clone(),
                 },
                 Ok((records, _)) => {
-                    let record = records.get(&p.change.peer);
+                    let now = MarkState::of_record(records.get(&p.change.peer));
                     let mut left = p.change.edit.clone();
-                    left.rebase(
-                        record.map_or(crate::domain::MarkSet::EMPTY, |r| r.standard_mark.value),
-                        record.and_then(|r| r.custom_mark.as_deref()).unwrap_or(""),
-                    );
+                    left.rebase(now.value, &now.custom);
                     if left.is_empty() {
                         ItemOutcome::Answered {
                             code: 0,
@@ -298,7 +295,6 @@ mod tests {
     use super::*;
     use crate::api::client::{Auth, ClientConfig, RetryPolicy};
     use crate::domain::{MarkChange, StagedEdit};
-    use crate::service::plan::MarkState;
 
     #[tokio::test]
     async fn a_call_whose_connection_is_refused_is_not_counted_as_sent() {

@@ -19,6 +19,15 @@ pub struct MarkState {
 }
 
 impl MarkState {
+    /// What a get_contact_group / search_contact_group record says (nothing without one).
+    pub fn of_record(record: Option<&crate::api::wire::ContactRecord>) -> MarkState {
+        record.map_or_else(MarkState::default, |r| MarkState {
+            value: r.standard_mark.value,
+            custom: r.custom_mark.clone().unwrap_or_default(),
+            grouped: r.contact_group_id.as_ref().is_some_and(|g| !g.is_empty()),
+        })
+    }
+
     /// Whether the conversation counts against the 1,000 limit.
     pub fn has_record(&self) -> bool {
         !self.value.is_empty() || !self.custom.is_empty() || self.grouped

@@ -34,11 +34,7 @@ impl ReadBack {
             .collect();
         let ids = r.contact_group_id.clone().unwrap_or_default();
         Some((
-            MarkState {
-                value: r.standard_mark.value,
-                custom: r.custom_mark.clone().unwrap_or_default(),
-                grouped: !ids.is_empty(),
-            },
+            MarkState::of_record(Some(r)),
             crate::service::json::group_names_of(&ids, &names),
         ))
     }
