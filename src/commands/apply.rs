@@ -594,6 +594,24 @@ pub fn finish(json: bool, executed: &Executed, parts: &[Done], extra: impl Seria
     }
 }
 
+/// The parts of the document at `file` to bring about: each target user with the part of
+/// the document it gets (`--user` and `--source` checked as user IDs first). For `apply`
+/// and `diff`.
+pub fn document_parts(
+    file: &Path,
+    user: Option<&str>,
+    source: Option<&str>,
+) -> Result<Vec<(String, DocUser)>, String> {
+    let doc = read_document(file)?;
+    let user = user.map(connect::user_id).transpose()?;
+    let source = source.map(connect::user_id).transpose()?;
+    Ok(doc
+        .parts(user.as_deref(), source.as_deref())?
+        .into_iter()
+        .map(|(t, p)| (t, p.clone()))
+        .collect())
+}
+
 pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
     let file_is_stdin = args.file.as_os_str() == "-";
     // a document on stdin: the question cannot be asked there, so say so before reading it
@@ -603,15 +621,8 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
         Ok(())
     };
     let checked = stdin_first
-        .and_then(|()| read_document(&args.file))
-        .and_then(|doc| {
-            let user = args.user.as_deref().map(connect::user_id).transpose()?;
-            let source = args.source.as_deref().map(connect::user_id).transpose()?;
-            let parts: Vec<(String, DocUser)> = doc
-                .parts(user.as_deref(), source.as_deref())?
-                .into_iter()
-                .map(|(t, p)| (t, p.clone()))
-                .collect();
+        .and_then(|()| document_parts(&args.file, args.user.as_deref(), args.source.as_deref()))
+        .and_then(|parts| {
             check_can_ask("apply", args.yes, file_is_stdin)?;
             Ok(parts)
         });

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::apply::{labels, plan_parts, read_document, refuse, who};
+use super::apply::{document_parts, labels, plan_parts, refuse, who};
 use super::connect;
 use super::output::{ErrorJson, Progress, emit, print_json};
 use crate::cli::DiffArgs;
@@ -30,16 +30,7 @@ pub struct DiffUserJson {
 }
 
 pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
-    let checked = read_document(&args.file).and_then(|doc| {
-        let user = args.user.as_deref().map(connect::user_id).transpose()?;
-        let source = args.source.as_deref().map(connect::user_id).transpose()?;
-        let parts: Vec<(String, DocUser)> = doc
-            .parts(user.as_deref(), source.as_deref())?
-            .into_iter()
-            .map(|(t, p)| (t, p.clone()))
-            .collect();
-        Ok(parts)
-    });
+    let checked = document_parts(&args.file, args.user.as_deref(), args.source.as_deref());
     let owned = match checked {
         Ok(p) => p,
         Err(message) => return refuse(args.json, message),
